@@ -1,0 +1,705 @@
+package stack
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Options configure a Parser.
+type Options struct {
+	// Passthrough receives, unchanged, every line that is not part of a
+	// goroutine dump or profile: test output, log lines, panic messages.
+	// Nil discards them.
+	Passthrough io.Writer
+	// Lenient skips a line it cannot parse inside a goroutine block
+	// instead of failing; Warn, when set, hears about each one.
+	Lenient bool
+	Warn    func(*SyntaxError)
+}
+
+// SyntaxError is a line the parser could not make sense of.
+type SyntaxError struct {
+	Line int    // 1-based line number in the input
+	Text string // the line, cut to 120 bytes
+	Msg  string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("line %d: %s: %q", e.Line, e.Msg, e.Text)
+}
+
+// Parser reads goroutines from runtime tracebacks (runtime.Stack, panics,
+// fatal errors, SIGQUIT, /debug/pprof/goroutine?debug=2, goroutineleak
+// profiles), the goroutine sections of race reports, and debug=1 goroutine
+// profiles, one goroutine at a time. Its memory is bounded by the longest
+// stack and the distinct function and file names, not by the input.
+//
+// The states, each with the line it expects next:
+//
+//	text      anything; a header starts a goroutine     goroutine 7 [chan send]:
+//	                     a record starts a profile stack 3 @ 0x43e1ce 0x4085a5
+//	                     a race section header           Write at 0x00c0000 by goroutine 7:
+//	call      a call, or what ends the stack           main.worker(0xc000010000)
+//	                     elided frames                   ...12 frames elided...
+//	                     created by                      created by main.main in goroutine 1
+//	                     ancestors                       [originating from goroutine 1]:
+//	                     a blank line or other text ends the goroutine (-> text)
+//	file      the position of the call just read         \t/src/main.go:12 +0x1d
+//	created   the position of the go statement (-> call, for ancestors or the end)
+//	profile   "# labels:" and "#\t0x.. func+0x.. file:line" lines (-> text)
+//	race      "  func()" and "      file:line" pairs (-> text at a blank line)
+type Parser struct {
+	lr    *lineReader
+	opt   Options
+	g     Goroutine
+	ready bool // g holds a goroutine to hand out on the next call
+	err   error
+	names map[string]string
+	// pending is a header line read while finishing the previous goroutine.
+	pending []byte
+}
+
+// NewParser returns a parser reading from r.
+func NewParser(r io.Reader, opt Options) *Parser {
+	return &Parser{lr: newLineReader(r), opt: opt, names: make(map[string]string)}
+}
+
+// Parse reads every goroutine from r.
+func Parse(r io.Reader, opt Options) ([]*Goroutine, error) {
+	p := NewParser(r, opt)
+	var gs []*Goroutine
+	for p.Next() {
+		gs = append(gs, p.Goroutine().Clone())
+	}
+	return gs, p.Err()
+}
+
+// Goroutine returns the goroutine read by the last call to Next. It and its
+// slices are reused by the next call: Clone what you keep.
+func (p *Parser) Goroutine() *Goroutine { return &p.g }
+
+// Err returns the error that stopped the parser, nil at the end of input.
+func (p *Parser) Err() error { return p.err }
+
+// Clone returns a copy of g that shares nothing with the parser.
+func (g *Goroutine) Clone() *Goroutine {
+	c := *g
+	c.Stack = append([]Frame(nil), g.Stack...)
+	c.Labels = append([]Label(nil), g.Labels...)
+	c.Ancestors = nil
+	for _, a := range g.Ancestors {
+		c.Ancestors = append(c.Ancestors, Ancestor{ID: a.ID, Stack: append([]Frame(nil), a.Stack...)})
+	}
+	return &c
+}
+
+type state int
+
+const (
+	stText state = iota
+	stCall
+	stFile
+	stCreated
+	stProfile
+	stRace
+)
+
+// Next reads the next goroutine. It returns false at the end of the input
+// or on an error, which Err returns.
+func (p *Parser) Next() bool {
+	if p.err != nil {
+		return false
+	}
+	st := stText
+	var frame *Frame // the call whose position the file state expects
+	for {
+		var line []byte
+		long := false
+		if p.pending != nil {
+			line, p.pending = p.pending, nil
+		} else {
+			line, long = p.lr.next()
+		}
+		if line == nil {
+			if st == stFile && !p.skip("the input ends after a call, before its file:line", nil) {
+				return false
+			}
+			return st != stText
+		}
+		if long {
+			if st == stText {
+				p.pass(line)
+				for {
+					more, _ := p.lr.next()
+					if more == nil {
+						break
+					}
+					p.lr.n-- // pieces of one line count once
+					p.pass(more)
+					if more[len(more)-1] == '\n' {
+						break
+					}
+				}
+				continue
+			}
+			ok := p.skip("line longer than 1 MiB inside a goroutine", line)
+			p.lr.skipRest()
+			if !ok {
+				return false
+			}
+			continue
+		}
+		l := trim(line)
+		switch st {
+		case stText:
+			switch {
+			case hasPrefix(l, "goroutine ") && p.header(l):
+				st = stCall
+			case len(l) > 0 && isDigit(l[0]) && p.record(l):
+				st = stProfile
+			case len(l) > 0 && p.raceHeader(l):
+				st = stRace
+			default:
+				p.pass(line)
+			}
+
+		case stCall:
+			switch {
+			case len(l) == 0:
+				return true
+			case l[0] == '\t':
+				if bytes.Equal(l, []byte("\tgoroutine running on other thread; stack unavailable")) {
+					p.g.Unavailable = true
+					continue
+				}
+				if !p.skip("a file:line with no call before it", l) {
+					return false
+				}
+			case hasPrefix(l, "created by "):
+				p.createdBy(l[len("created by "):])
+				st = stCreated
+			case hasPrefix(l, "...") || hasPrefix(l, " ..."):
+				if !p.elided(l) && !p.skip("malformed elided-frames line", l) {
+					return false
+				}
+			case hasPrefix(l, "[originating from goroutine "):
+				id, ok := parseInt(bytes.TrimSuffix(l[len("[originating from goroutine "):], []byte("]:")))
+				if !ok && !p.skip("malformed ancestor header", l) {
+					return false
+				}
+				p.g.Ancestors = append(p.g.Ancestors, Ancestor{ID: id})
+			case hasPrefix(l, "goroutine ") && isHeader(l):
+				// No blank line between two goroutines: seen in hand-edited
+				// dumps and some log collectors that drop empty lines.
+				p.pending = line
+				return true
+			default:
+				fn, inlined, ok := p.call(l)
+				if !ok {
+					// Text right after a stack ends the goroutine (go test
+					// prints "exit status 2" with no blank line before it).
+					if len(p.g.Stack) > 0 || p.g.Unavailable || p.g.CreatedBy.Func != "" {
+						p.pass(line)
+						return true
+					}
+					if !p.skip("expected a function call after the goroutine header", l) {
+						return false
+					}
+					continue
+				}
+				frames := p.frames()
+				*frames = append(*frames, Frame{Func: fn, Inlined: inlined})
+				frame = &(*frames)[len(*frames)-1]
+				st = stFile
+			}
+
+		case stFile, stCreated:
+			if len(l) == 0 || l[0] != '\t' {
+				what := "expected the call's file:line"
+				if st == stCreated {
+					what = "expected the go statement's file:line"
+				}
+				if !p.skip(what, l) {
+					return false
+				}
+				p.pending = line
+				st = stCall
+				continue
+			}
+			if st == stCreated {
+				frame = &p.g.CreatedBy
+			}
+			if !p.position(l[1:], frame) && !p.skip("malformed file:line", l) {
+				return false
+			}
+			st = stCall
+
+		case stProfile:
+			switch {
+			case hasPrefix(l, "#\t"):
+				if !p.profileFrame(l[2:]) && !p.skip("malformed profile frame", l) {
+					return false
+				}
+			case hasPrefix(l, "# labels: "):
+				if !p.labelsJSON(l[len("# labels: "):]) && !p.skip("malformed profile labels", l) {
+					return false
+				}
+			case len(l) == 0:
+				return true
+			default:
+				if isDigit(l[0]) && isRecord(l) {
+					p.pending = line
+				} else {
+					p.pass(line)
+				}
+				return true
+			}
+
+		case stRace:
+			if len(l) == 0 {
+				return true
+			}
+			if !p.raceLine(l) {
+				// Race sections end at a blank line or at the next section.
+				p.pending = line
+				return true
+			}
+		}
+	}
+}
+
+// skip reports a line it cannot parse: an error that stops the parser, or
+// in lenient mode a warning, after which parsing goes on.
+func (p *Parser) skip(msg string, l []byte) bool {
+	if len(l) > 120 {
+		l = l[:120]
+	}
+	e := &SyntaxError{Line: p.lr.n, Text: string(l), Msg: msg}
+	if p.opt.Lenient {
+		if p.opt.Warn != nil {
+			p.opt.Warn(e)
+		}
+		return true
+	}
+	p.err = e
+	return false
+}
+
+func (p *Parser) pass(line []byte) {
+	if p.opt.Passthrough != nil {
+		p.opt.Passthrough.Write(line)
+	}
+}
+
+// reset clears g for a new goroutine, keeping its slices' storage.
+func (p *Parser) reset() {
+	g := &p.g
+	stk, lbl, anc := g.Stack[:0], g.Labels[:0], g.Ancestors[:0]
+	*g = Goroutine{Stack: stk, Labels: lbl, Ancestors: anc, Count: 1, Line: p.lr.n}
+}
+
+// frames returns the frame list new calls go to: the goroutine's own, or
+// the last ancestor's once an ancestor section started.
+func (p *Parser) frames() *[]Frame {
+	if n := len(p.g.Ancestors); n > 0 {
+		return &p.g.Ancestors[n-1].Stack
+	}
+	return &p.g.Stack
+}
+
+// intern returns b as a string, allocating each distinct name once.
+func (p *Parser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if len(p.names) < 1<<20 {
+		p.names[s] = s
+	}
+	return s
+}
+
+// isHeader reports whether l looks like a goroutine header, without
+// side effects.
+func isHeader(l []byte) bool {
+	return bytes.HasSuffix(l, []byte(":")) && bytes.IndexByte(l, '[') > 0
+}
+
+// header parses "goroutine 7 [chan send, 3 minutes]:" and its variants:
+//
+//	goroutine 1 gp=0xc000002380 m=0 mp=0x5e2f60 [running]:
+//	goroutine 9 [chan receive (leaked)]:
+//	goroutine 7 [select labels:{"k": "v"}]:      Go 1.26, GODEBUG=tracebacklabels=1
+//	goroutine 19 [chan receive] {k: v}:          Go 1.27
+func (p *Parser) header(l []byte) bool {
+	rest := l[len("goroutine "):]
+	sp := bytes.IndexByte(rest, ' ')
+	if sp < 0 {
+		return false
+	}
+	id, ok := parseInt(rest[:sp])
+	if !ok {
+		return false
+	}
+	open := bytes.IndexByte(rest, '[')
+	if open < 0 || !bytes.HasSuffix(rest, []byte(":")) {
+		return false
+	}
+	body := rest[open+1 : len(rest)-1]
+	// Go 1.27 labels follow the bracket: "... minutes] {k: v}".
+	var labels27 []byte
+	if end := bytes.LastIndexByte(body, ']'); end >= 0 && end == len(body)-1 {
+		body = body[:end]
+	} else if end >= 0 && hasPrefix(body[end+1:], " {") && body[len(body)-1] == '}' {
+		labels27 = body[end+3 : len(body)-1]
+		body = body[:end]
+	} else {
+		return false
+	}
+	p.reset()
+	g := &p.g
+	g.ID = id
+	if i := bytes.Index(body, []byte(" labels:{")); i >= 0 && body[len(body)-1] == '}' {
+		if !p.labelsQuoted(body[i+len(" labels:{") : len(body)-1]) {
+			return false
+		}
+		body = body[:i]
+	} else if labels27 != nil && !p.labels27(labels27) {
+		return false
+	}
+	// The status comes first; ", "-separated modifiers follow.
+	status := body
+	if i := bytes.Index(body, []byte(", ")); i >= 0 {
+		status = body[:i]
+		for _, m := range bytes.Split(body[i+2:], []byte(", ")) {
+			switch {
+			case bytes.HasSuffix(m, []byte(" minutes")):
+				n, _ := parseInt(m[:len(m)-len(" minutes")])
+				g.Minutes = int(n)
+			case bytes.Equal(m, []byte("locked to thread")):
+				g.LockedToThread = true
+			case hasPrefix(m, "synctest bubble "):
+				g.Bubble, _ = parseInt(m[len("synctest bubble "):])
+			}
+		}
+	}
+	for {
+		switch {
+		case bytes.HasSuffix(status, []byte(" (leaked)")):
+			g.Leaked = true
+			status = status[:len(status)-len(" (leaked)")]
+			continue
+		case bytes.HasSuffix(status, []byte(" (scan)")):
+			g.Scan = true
+			status = status[:len(status)-len(" (scan)")]
+			continue
+		case bytes.HasSuffix(status, []byte(" (durable)")):
+			g.Durable = true
+			status = status[:len(status)-len(" (durable)")]
+			continue
+		}
+		break
+	}
+	g.State = p.intern(status)
+	return true
+}
+
+// labelsQuoted parses Go 1.26's `"k": "v", "k2": "v2"`.
+func (p *Parser) labelsQuoted(b []byte) bool {
+	for len(b) > 0 {
+		k, rest, ok := quoted(b)
+		if !ok || !hasPrefix(rest, ": ") {
+			return false
+		}
+		v, rest, ok := quoted(rest[2:])
+		if !ok {
+			return false
+		}
+		p.g.Labels = append(p.g.Labels, Label{k, v})
+		if len(rest) == 0 {
+			return true
+		}
+		if !hasPrefix(rest, ", ") {
+			return false
+		}
+		b = rest[2:]
+	}
+	return true
+}
+
+// labelsJSON parses the debug=1 profile's `{"k":"v", "k2":"v2"}`.
+func (p *Parser) labelsJSON(b []byte) bool {
+	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
+		return false
+	}
+	b = b[1 : len(b)-1]
+	for len(b) > 0 {
+		k, rest, ok := quoted(b)
+		if !ok || !hasPrefix(rest, ":") {
+			return false
+		}
+		v, rest, ok := quoted(rest[1:])
+		if !ok {
+			return false
+		}
+		p.g.Labels = append(p.g.Labels, Label{k, v})
+		if len(rest) == 0 {
+			return true
+		}
+		if !hasPrefix(rest, ", ") {
+			return false
+		}
+		b = rest[2:]
+	}
+	return true
+}
+
+// labels27 parses Go 1.27's `k: v, "k 2": "v,2"`, where only strings with
+// characters outside [A-Za-z0-9./_] are quoted.
+func (p *Parser) labels27(b []byte) bool {
+	token := func(b []byte, stop string) (string, []byte, bool) {
+		if len(b) > 0 && b[0] == '"' {
+			return quoted(b)
+		}
+		i := bytes.Index(b, []byte(stop))
+		if i < 0 {
+			i = len(b)
+		}
+		return string(b[:i]), b[i:], true
+	}
+	for len(b) > 0 {
+		k, rest, ok := token(b, ": ")
+		if !ok || !hasPrefix(rest, ": ") {
+			return false
+		}
+		v, rest, ok := token(rest[2:], ", ")
+		if !ok {
+			return false
+		}
+		p.g.Labels = append(p.g.Labels, Label{k, v})
+		if len(rest) == 0 {
+			return true
+		}
+		if !hasPrefix(rest, ", ") {
+			return false
+		}
+		b = rest[2:]
+	}
+	return true
+}
+
+// quoted reads a double-quoted Go string at the start of b.
+func quoted(b []byte) (string, []byte, bool) {
+	if len(b) == 0 || b[0] != '"' {
+		return "", nil, false
+	}
+	for i := 1; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			s, err := strconv.Unquote(string(b[:i+1]))
+			return s, b[i+1:], err == nil
+		}
+	}
+	return "", nil, false
+}
+
+// call parses a call line, "pkg.F(0x1, {0x2, 0x3})" or "pkg.G[...](...)",
+// returning the function name without its arguments.
+func (p *Parser) call(l []byte) (Func, bool, bool) {
+	n := len(l)
+	if n < 3 || l[n-1] != ')' || l[0] == ' ' || l[0] == '\t' {
+		return "", false, false
+	}
+	// Arguments never contain parentheses, so the last "(" opens them.
+	open := bytes.LastIndexByte(l, '(')
+	if open <= 0 {
+		return "", false, false
+	}
+	name := l[:open]
+	if bytes.IndexByte(name, '.') < 0 || bytes.IndexByte(name, ' ') >= 0 {
+		return "", false, false
+	}
+	inlined := n-open == 5 && l[open+1] == '.' && l[open+2] == '.' && l[open+3] == '.'
+	return Func(p.intern(name)), inlined, true
+}
+
+// createdBy parses "main.main in goroutine 1" (Go 1.21+) or "main.main".
+func (p *Parser) createdBy(b []byte) {
+	if i := bytes.Index(b, []byte(" in goroutine ")); i >= 0 {
+		p.g.CreatorID, _ = parseInt(b[i+len(" in goroutine "):])
+		b = b[:i]
+	}
+	p.g.CreatedBy = Frame{Func: Func(p.intern(b))}
+}
+
+// position parses "/src/x.go:12 +0x1d", with " fp=0x.. sp=0x.. pc=0x.." under
+// GOTRACEBACK=system, or a bare "/src/x.go:12" for inlined calls.
+func (p *Parser) position(b []byte, f *Frame) bool {
+	if i := bytes.Index(b, []byte(" fp=")); i >= 0 {
+		b = b[:i]
+	}
+	if i := bytes.LastIndexByte(b, ' '); i >= 0 && hasPrefix(b[i+1:], "+0x") {
+		b = b[:i]
+	}
+	colon := bytes.LastIndexByte(b, ':')
+	if colon <= 0 {
+		return false
+	}
+	n, ok := parseInt(b[colon+1:])
+	if !ok {
+		return false
+	}
+	f.File = p.intern(b[:colon])
+	f.Line = int(n)
+	return true
+}
+
+// elided parses "...12 frames elided..." and "...additional frames elided...".
+func (p *Parser) elided(l []byte) bool {
+	l = bytes.TrimSpace(l)
+	if bytes.Equal(l, []byte("...additional frames elided...")) {
+		if len(p.g.Ancestors) == 0 {
+			p.g.Elided = -1
+		}
+		return true
+	}
+	l = bytes.TrimPrefix(l, []byte("..."))
+	i := bytes.Index(l, []byte(" frames elided..."))
+	if i < 0 {
+		return false
+	}
+	n, ok := parseInt(l[:i])
+	p.g.Elided = int(n)
+	return ok
+}
+
+// isRecord reports whether l is a debug=1 profile record, "3 @ 0x43e1ce ...".
+func isRecord(l []byte) bool {
+	i := bytes.IndexByte(l, ' ')
+	return i > 0 && hasPrefix(l[i:], " @")
+}
+
+// record starts a profile stack from "3 @ 0x43e1ce 0x4085a5".
+func (p *Parser) record(l []byte) bool {
+	if !isRecord(l) {
+		return false
+	}
+	n, ok := parseInt(l[:bytes.IndexByte(l, ' ')])
+	if !ok {
+		return false
+	}
+	p.reset()
+	p.g.Count = int(n)
+	return true
+}
+
+// profileFrame parses "0x4744e0\tmain.main.func1+0x3f\t/tmp/x.go:10".
+func (p *Parser) profileFrame(b []byte) bool {
+	f := bytes.Split(b, []byte("\t"))
+	if len(f) < 2 {
+		return false
+	}
+	name := f[1]
+	if i := bytes.LastIndex(name, []byte("+0x")); i > 0 {
+		name = name[:i]
+	}
+	fr := Frame{Func: Func(p.intern(name))}
+	if len(f) >= 3 && !p.position(f[2], &fr) {
+		return false
+	}
+	p.g.Stack = append(p.g.Stack, fr)
+	return true
+}
+
+// raceHeader starts a goroutine section of a race report:
+//
+//	Write at 0x00c00001c0f8 by goroutine 7:
+//	Previous read at 0x00c00001c0f8 by main goroutine:
+//	Goroutine 7 (running) created at:
+func (p *Parser) raceHeader(l []byte) bool {
+	if l[len(l)-1] != ':' || l[0] == ' ' || l[0] == '\t' {
+		return false
+	}
+	var id int64
+	switch {
+	case hasPrefix(l, "Goroutine ") && bytes.HasSuffix(l, []byte(" created at:")):
+		rest := l[len("Goroutine "):]
+		sp := bytes.IndexByte(rest, ' ')
+		n, ok := parseInt(rest[:max(sp, 0)])
+		if !ok {
+			return false
+		}
+		id = n
+	case bytes.Contains(l, []byte(" at 0x")) && bytes.Contains(l, []byte(" by ")):
+		by := l[bytes.LastIndex(l, []byte(" by "))+4 : len(l)-1]
+		switch {
+		case bytes.Equal(by, []byte("main goroutine")):
+			id = 1
+		case hasPrefix(by, "goroutine "):
+			n, ok := parseInt(by[len("goroutine "):])
+			if !ok {
+				return false
+			}
+			id = n
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	p.reset()
+	p.g.ID = id
+	p.g.State = p.intern(l[:len(l)-1])
+	p.g.Race = true
+	return true
+}
+
+// raceLine reads the two-space call lines and six-space position lines of
+// a race section.
+func (p *Parser) raceLine(l []byte) bool {
+	switch {
+	case hasPrefix(l, "      "):
+		n := len(p.g.Stack)
+		if n == 0 {
+			return false
+		}
+		return p.position(bytes.TrimLeft(l, " "), &p.g.Stack[n-1])
+	case hasPrefix(l, "  "):
+		fn, inlined, ok := p.call(l[2:])
+		if !ok {
+			return false
+		}
+		p.g.Stack = append(p.g.Stack, Frame{Func: fn, Inlined: inlined})
+		return true
+	}
+	return false
+}
+
+func hasPrefix(b []byte, s string) bool {
+	return len(b) >= len(s) && string(b[:len(s)]) == s
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// parseInt parses a non-negative decimal without allocating.
+func parseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// ErrNoDump reports input that held no goroutine at all.
+var ErrNoDump = errors.New("no goroutine dump or profile found")
