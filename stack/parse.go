@@ -600,7 +600,9 @@ func (p *Parser) record(l []byte) bool {
 
 // profileFrame parses "0x4744e0\tmain.main.func1+0x3f\t/tmp/x.go:10".
 func (p *Parser) profileFrame(b []byte) bool {
-	f := bytes.Split(b, []byte("\t"))
+	// Columns are tab-separated, with a second tab before the position
+	// when the function name is short.
+	f := bytes.FieldsFunc(b, func(r rune) bool { return r == '\t' })
 	if len(f) < 2 {
 		return false
 	}

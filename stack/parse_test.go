@@ -66,14 +66,14 @@ var forms = []struct {
 	},
 	{
 		name: "go1.26 labels in the bracket",
-		in: "goroutine 7 [chan receive labels:{\"k\": \"v\", \"a b\": \"x]\\\"y\"}]:\nmain.f()\n\t/src/main.go:3 +0x1\n",
+		in:   "goroutine 7 [chan receive labels:{\"k\": \"v\", \"a b\": \"x]\\\"y\"}]:\nmain.f()\n\t/src/main.go:3 +0x1\n",
 		want: []Goroutine{{ID: 7, State: "chan receive", Count: 1, Line: 1,
 			Labels: []Label{{"k", "v"}, {"a b", "x]\"y"}},
 			Stack:  []Frame{{Func: "main.f", File: "/src/main.go", Line: 3}}}},
 	},
 	{
 		name: "go1.27 labels after the bracket",
-		in: "goroutine 19 [chan receive, 2 minutes] {k: v, \"a b\": \"c, d\"}:\nmain.f()\n\t/src/main.go:3 +0x1\n",
+		in:   "goroutine 19 [chan receive, 2 minutes] {k: v, \"a b\": \"c, d\"}:\nmain.f()\n\t/src/main.go:3 +0x1\n",
 		want: []Goroutine{{ID: 19, State: "chan receive", Minutes: 2, Count: 1, Line: 1,
 			Labels: []Label{{"k", "v"}, {"a b", "c, d"}},
 			Stack:  []Frame{{Func: "main.f", File: "/src/main.go", Line: 3}}}},

@@ -1,0 +1,502 @@
+// Package classify turns goroutines into findings: groups of goroutines that
+// wait in the same way at the same place, each with a class from a fixed,
+// documented set, a verdict, an explanation and a fix.
+//
+// It imports only the standard library and the stack parser, so the test
+// helper that uses it pulls in nothing.
+package classify
+
+import (
+	"cmp"
+	"hash/maphash"
+	"slices"
+	"strings"
+
+	"github.com/leakhound/leakhound/stack"
+)
+
+// Config tunes a Classifier. The zero value is ready to use.
+type Config struct {
+	// Rules mark more goroutines as idle by design, beside DefaultRules.
+	Rules []Rule
+	// NoDefaultRules turns the built-in idle list off.
+	NoDefaultRules bool
+	// Source reads the lines of code findings point at; nil reads nothing.
+	Source *Source
+	// IOMinutes is how long an I/O wait lasts before it is suspect;
+	// 0 means 5 minutes.
+	IOMinutes int
+	// KeepGoroutines fills Report.Goroutines with one entry per goroutine.
+	KeepGoroutines bool
+}
+
+// Classifier groups goroutines into findings as they are added. Work per
+// goroutine is a hash of its stack and a map lookup; classification runs once
+// per distinct stack. Not safe for concurrent use.
+type Classifier struct {
+	cfg    Config
+	rules  []Rule
+	seed   maphash.Seed
+	stacks map[uint64]*entry
+	groups map[groupKey]*group
+	order  []*group
+	gs     []member
+	total  int
+}
+
+// entry is one distinct stack and how it was classified.
+type entry struct {
+	rep   *stack.Goroutine // the first goroutine with this stack
+	next  *entry           // another stack with the same hash
+	grp   *group
+	class Class
+	entry string // the goroutine's entry function
+}
+
+type groupKey struct {
+	class            Class
+	blocked, created stack.Frame
+}
+
+type group struct {
+	f     Finding
+	state string
+}
+
+type member struct {
+	id      int64
+	e       *entry
+	minutes int
+	leaked  bool
+	count   int
+}
+
+// New returns a Classifier.
+func New(cfg Config) *Classifier {
+	if cfg.IOMinutes == 0 {
+		cfg.IOMinutes = 5
+	}
+	c := &Classifier{
+		cfg:    cfg,
+		seed:   maphash.MakeSeed(),
+		stacks: make(map[uint64]*entry),
+		groups: make(map[groupKey]*group),
+	}
+	if !cfg.NoDefaultRules {
+		c.rules = append(c.rules, DefaultRules...)
+	}
+	c.rules = append(c.rules, cfg.Rules...)
+	return c
+}
+
+// Add classifies g. The classifier keeps no reference to g, so a parser's
+// reused goroutine can be passed as is. Race report sections are skipped.
+func (c *Classifier) Add(g *stack.Goroutine) {
+	if g.Race {
+		return
+	}
+	n := max(g.Count, 1)
+	c.total += n
+	e := c.lookup(g)
+	f := &e.grp.f
+	if f.Count == 0 {
+		f.CreatedByGoroutine = g.CreatorID
+		if len(g.Labels) > 0 {
+			f.Labels = make(map[string]string, len(g.Labels))
+			for _, l := range g.Labels {
+				f.Labels[l.Key] = l.Value
+			}
+		}
+	}
+	f.Count += n
+	if g.Leaked {
+		f.Proven += n
+	}
+	if g.ID != 0 {
+		f.GoroutineIDs = append(f.GoroutineIDs, g.ID)
+	}
+	f.MaxMinutes = max(f.MaxMinutes, g.Minutes)
+	if c.cfg.KeepGoroutines {
+		c.gs = append(c.gs, member{id: g.ID, e: e, minutes: g.Minutes, leaked: g.Leaked, count: n})
+	}
+}
+
+// lookup finds or makes the entry for g's stack.
+func (c *Classifier) lookup(g *stack.Goroutine) *entry {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(g.State)
+	for i := range g.Stack {
+		writeFrame(&h, &g.Stack[i])
+	}
+	writeFrame(&h, &g.CreatedBy)
+	sum := h.Sum64()
+	for e := c.stacks[sum]; e != nil; e = e.next {
+		if sameStack(e.rep, g) {
+			return e
+		}
+	}
+	rep := &stack.Goroutine{
+		ID: g.ID, State: g.State, Stack: slices.Clone(g.Stack),
+		CreatedBy: g.CreatedBy, CreatorID: g.CreatorID,
+	}
+	e := &entry{rep: rep, next: c.stacks[sum]}
+	c.stacks[sum] = e
+	c.classify(e)
+	return e
+}
+
+func writeFrame(h *maphash.Hash, f *stack.Frame) {
+	h.WriteString(string(f.Func))
+	h.WriteByte(0)
+	h.WriteString(f.File)
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(f.Line >> (8 * i))
+	}
+	h.Write(b[:])
+}
+
+func sameStack(a, b *stack.Goroutine) bool {
+	if a.State != b.State || a.CreatedBy != b.CreatedBy || len(a.Stack) != len(b.Stack) {
+		return false
+	}
+	for i := range a.Stack {
+		x, y := &a.Stack[i], &b.Stack[i]
+		if x.Func != y.Func || x.File != y.File || x.Line != y.Line {
+			return false
+		}
+	}
+	return true
+}
+
+// classify decides the class of a new stack and files it in its group.
+func (c *Classifier) classify(e *entry) {
+	g := e.rep
+	state := g.State
+	if state == "" {
+		state = inferState(g.Stack)
+	}
+	top := topFrame(g.Stack)
+	class, rule := c.classOf(g, state, top)
+	e.class = class
+	if n := len(g.Stack); n > 0 {
+		e.entry = string(g.Stack[n-1].Func)
+	}
+	var blocked stack.Frame
+	if top < len(g.Stack) {
+		blocked = g.Stack[top]
+	} else if len(g.Stack) > 0 {
+		blocked = g.Stack[0]
+	}
+	key := groupKey{class: class, blocked: blocked, created: g.CreatedBy}
+	key.blocked.Inlined, key.created.Inlined = false, false
+	grp := c.groups[key]
+	if grp == nil {
+		grp = &group{state: state}
+		grp.f.Class = class
+		grp.f.WaitReason = state
+		grp.f.Rule = rule
+		grp.f.BlockedAt = Location{Func: string(blocked.Func), File: blocked.File, Line: blocked.Line}
+		grp.f.CreatedAt = Location{Func: string(g.CreatedBy.Func), File: g.CreatedBy.File, Line: g.CreatedBy.Line}
+		grp.f.Stack = make([]Location, len(g.Stack))
+		for i, f := range g.Stack {
+			grp.f.Stack[i] = Location{Func: string(f.Func), File: f.File, Line: f.Line}
+		}
+		c.groups[key] = grp
+		c.order = append(c.order, grp)
+	}
+	e.grp = grp
+}
+
+// plumbing reports frames that sit between the user's call and the park:
+// the runtime, internal packages, sync's and time's insides.
+func plumbing(f stack.Func) bool {
+	return f.IsRuntime() || f == "time.Sleep"
+}
+
+// topFrame returns the index of the first frame outside the plumbing, or
+// len(s) when there is none (a runtime goroutine).
+func topFrame(s []stack.Frame) int {
+	for i := range s {
+		if !plumbing(s[i].Func) {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// systemStates are wait reasons only the runtime's own goroutines have.
+var systemStates = map[string]bool{
+	"GC assist marking": true, "GC assist wait": true, "GC sweep wait": true,
+	"GC scavenge wait": true, "GC worker (idle)": true, "GC worker (active)": true,
+	"force gc (idle)": true, "finalizer wait": true, "cleanup wait": true,
+	"GOMAXPROCS updater (idle)": true, "trace reader (blocked)": true,
+	"wait for GC cycle": true, "garbage collection": true, "garbage collection scan": true,
+	"GC mark termination": true, "stopping the world": true, "flushing proc caches": true,
+	"trace goroutine status": true, "trace proc status": true, "page trace flush": true,
+	"GC weak to strong wait": true, "dumping heap": true, "panicwait": true, "idle": true,
+	"dead": true, "copystack": true,
+}
+
+func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, string) {
+	if systemStates[state] || (top == len(g.Stack) && len(g.Stack) > 0 && !strings.HasPrefix(state, "chan ") && state != "select") {
+		return System, ""
+	}
+	for i := range c.rules {
+		if c.rules[i].matches(g, top) {
+			return Idle, c.rules[i].Reason
+		}
+	}
+	var topFunc stack.Func
+	if top < len(g.Stack) {
+		topFunc = g.Stack[top].Func
+	}
+	switch state {
+	case "running", "syscall":
+		if state == "syscall" {
+			return Waiting, ""
+		}
+		return Running, ""
+	case "runnable", "preempted":
+		return Runnable, ""
+	case "sleep":
+		return Sleeping, ""
+	case "chan send (nil chan)":
+		return NilChannelSend, ""
+	case "chan receive (nil chan)":
+		// context.Background().Done() and TODO().Done() return nil.
+		if c.onLine(g, top, ".Done()") {
+			return ContextNeverDone, ""
+		}
+		return NilChannelReceive, ""
+	case "select (no cases)":
+		if topFunc == "main.main" {
+			return Idle, "main blocks forever on purpose (select {})"
+		}
+		return SelectForever, ""
+	case "chan send":
+		return SendNoReceiver, ""
+	case "chan receive":
+		if inContext(g.Stack) {
+			return ContextNeverDone, ""
+		}
+		return c.refineReceive(g, top), ""
+	case "select":
+		if inContext(g.Stack) {
+			return ContextNeverDone, ""
+		}
+		return c.refineSelect(g, top), ""
+	case "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock":
+		return MutexDeadlock, ""
+	case "sync.WaitGroup.Wait":
+		return WaitGroupNeverDone, ""
+	case "sync.Cond.Wait":
+		return CondNeverSignalled, ""
+	case "IO wait":
+		return IOWithoutDeadline, ""
+	case "":
+		return Waiting, ""
+	case "semacquire":
+		// Before Go 1.21 every sync wait printed as semacquire.
+		for _, f := range g.Stack[:top] {
+			switch {
+			case strings.Contains(string(f.Func), "WaitGroup"):
+				return WaitGroupNeverDone, ""
+			case strings.Contains(string(f.Func), "Mutex"):
+				return MutexDeadlock, ""
+			case strings.Contains(string(f.Func), "Cond"):
+				return CondNeverSignalled, ""
+			}
+		}
+	}
+	return Waiting, ""
+}
+
+// inContext reports stacks parked inside package context: the goroutine
+// propagateCancel starts for a foreign parent, or AfterFunc's waiters.
+func inContext(s []stack.Frame) bool {
+	for _, f := range s {
+		if strings.HasPrefix(string(f.Func), "context.") {
+			return true
+		}
+	}
+	return false
+}
+
+// refineReceive tells a range loop or a ctx.Done() wait from a plain
+// receive, by the source line when it can be read, else by the runtime frame
+// (chanrecv2 serves "v, ok := <-ch" and range loops).
+func (c *Classifier) refineReceive(g *stack.Goroutine, top int) Class {
+	if top < len(g.Stack) {
+		if line, ok := c.cfg.Source.Line(g.Stack[top].File, g.Stack[top].Line); ok {
+			switch {
+			case isRange(line):
+				return RangeNeverClosed
+			case strings.Contains(line, ".Done()"):
+				return ContextNeverDone
+			}
+		}
+	}
+	return ReceiveNoSender
+}
+
+// onLine reports whether the source line of frame top contains s.
+func (c *Classifier) onLine(g *stack.Goroutine, top int, s string) bool {
+	if top >= len(g.Stack) {
+		return false
+	}
+	line, ok := c.cfg.Source.Line(g.Stack[top].File, g.Stack[top].Line)
+	return ok && strings.Contains(line, s)
+}
+
+func isRange(line string) bool {
+	return strings.HasPrefix(strings.TrimSpace(line), "for ") && strings.Contains(line, "range ")
+}
+
+// refineSelect calls a select whose only cases wait on Done() channels a
+// context that is never done.
+func (c *Classifier) refineSelect(g *stack.Goroutine, top int) Class {
+	if top < len(g.Stack) {
+		cases := c.cfg.Source.selectCases(g.Stack[top].File, g.Stack[top].Line)
+		if len(cases) > 0 && !slices.ContainsFunc(cases, func(s string) bool { return !strings.Contains(s, ".Done()") }) {
+			return ContextNeverDone
+		}
+	}
+	return SelectForever
+}
+
+// inferState names the wait of a profile stack, which carries no wait
+// reason, from the runtime frames above the user's code.
+func inferState(s []stack.Frame) string {
+	for _, f := range s {
+		switch f.Func {
+		case "runtime.chansend1", "runtime.chansend":
+			return "chan send"
+		case "runtime.chanrecv1", "runtime.chanrecv2", "runtime.chanrecv":
+			return "chan receive"
+		case "runtime.selectgo":
+			return "select"
+		case "runtime.block":
+			return "select (no cases)"
+		case "sync.(*Mutex).Lock", "internal/sync.(*Mutex).lockSlow", "sync.runtime_SemacquireMutex":
+			return "sync.Mutex.Lock"
+		case "sync.(*RWMutex).RLock":
+			return "sync.RWMutex.RLock"
+		case "sync.(*RWMutex).Lock":
+			return "sync.RWMutex.Lock"
+		case "sync.(*WaitGroup).Wait":
+			return "sync.WaitGroup.Wait"
+		case "sync.(*Cond).Wait", "sync.runtime_notifyListWait":
+			return "sync.Cond.Wait"
+		case "internal/poll.runtime_pollWait":
+			return "IO wait"
+		case "time.Sleep":
+			return "sleep"
+		case "runtime.goroutineProfileWithLabels", "runtime/pprof.writeRuntimeProfile":
+			return "running"
+		case "syscall.Syscall", "syscall.Syscall6", "syscall.RawSyscall", "syscall.syscall",
+			"internal/runtime/syscall.Syscall6", "os/signal.signal_recv":
+			return "syscall"
+		case "runtime.gopark", "runtime.goparkunlock", "runtime.semacquire1", "runtime.notetsleepg":
+			continue
+		}
+		if !f.Func.IsRuntime() {
+			break
+		}
+	}
+	// A stack that shows no runtime frame at all comes from a debug=1 text
+	// profile, which hides them: its wait cannot be told. One that shows
+	// them (debug=0 keeps runtime.goexit at least) and has user code on top
+	// was running or about to.
+	if len(s) > 0 && !s[0].Func.IsRuntime() && slices.ContainsFunc(s, func(f stack.Frame) bool { return f.Func.IsRuntime() }) {
+		return "runnable"
+	}
+	return ""
+}
+
+// Report returns the findings, most important first: proven leaks, then
+// suspects, then the rest; within each, larger and older groups first.
+func (c *Classifier) Report() *Report {
+	r := &Report{Total: c.total, Findings: make([]*Finding, 0, len(c.order))}
+	for _, grp := range c.order {
+		f := &grp.f
+		f.Verdict = c.verdict(f)
+		c.explain(f)
+		r.Findings = append(r.Findings, f)
+	}
+	slices.SortStableFunc(r.Findings, func(a, b *Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Verdict.rank(), b.Verdict.rank()),
+			cmp.Compare(b.Count, a.Count),
+			cmp.Compare(b.MaxMinutes, a.MaxMinutes),
+			cmp.Compare(a.Class.rank(), b.Class.rank()),
+		)
+	})
+	for _, m := range c.gs {
+		f := &m.e.grp.f
+		v := f.Verdict
+		if v == Leak && !m.leaked {
+			v = Suspect
+		}
+		info := GoroutineInfo{ID: m.id, Function: m.e.entry, WaitReason: m.e.grp.state,
+			Minutes: m.minutes, Class: m.e.class, Verdict: v}
+		if m.count > 1 {
+			info.Count = m.count
+		}
+		r.Goroutines = append(r.Goroutines, info)
+	}
+	r.count()
+	return r
+}
+
+func (c *Classifier) verdict(f *Finding) Verdict {
+	switch {
+	case f.Proven > 0:
+		return Leak
+	case !f.Class.IsLeak():
+		return OK
+	case f.Class == IOWithoutDeadline && f.MaxMinutes < c.cfg.IOMinutes:
+		return OK
+	}
+	return Suspect
+}
+
+// Keep drops the findings for which keep returns false, and the goroutines
+// that were in them.
+func (r *Report) Keep(keep func(*Finding) bool) {
+	drop := make(map[*Finding]bool)
+	r.Findings = slices.DeleteFunc(r.Findings, func(f *Finding) bool {
+		if !keep(f) {
+			drop[f] = true
+			return true
+		}
+		return false
+	})
+	if len(drop) > 0 {
+		ids := make(map[int64]bool)
+		for f := range drop {
+			for _, id := range f.GoroutineIDs {
+				ids[id] = true
+			}
+		}
+		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool { return g.ID != 0 && ids[g.ID] })
+	}
+	r.count()
+}
+
+func (r *Report) count() {
+	r.Leaks, r.Suspects = 0, 0
+	for _, f := range r.Findings {
+		switch f.Verdict {
+		case Leak:
+			r.Leaks += f.Count
+		case Suspect:
+			r.Suspects += f.Count
+		}
+	}
+}
+
+// HasLeaks reports whether any finding is a leak or a suspect: the condition
+// for a failing exit code.
+func (r *Report) HasLeaks() bool { return r.Leaks+r.Suspects > 0 }

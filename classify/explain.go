@@ -1,0 +1,117 @@
+package classify
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// explain writes the finding's explanation and fix: the class's text, made
+// specific with where, how many, how long, and what the source shows.
+func (c *Classifier) explain(f *Finding) {
+	info := Lookup(f.Class)
+	src := c.cfg.Source
+	if info.Leak {
+		f.BlockedAt.Source, _ = src.Line(f.BlockedAt.File, f.BlockedAt.Line)
+		f.CreatedAt.Source, _ = src.Line(f.CreatedAt.File, f.CreatedAt.Line)
+	}
+	if f.Class == Idle {
+		f.Explanation = fmt.Sprintf("%s in %s at %s: %s.", plural(f.Count, "goroutine waits", "goroutines wait"),
+			f.BlockedAt.Func, pos(f.BlockedAt), strings.TrimSuffix(f.Rule, "."))
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s", plural(f.Count, "goroutine", "goroutines"), verb(f.Count))
+	if f.MaxMinutes > 0 {
+		fmt.Fprintf(&b, " (for up to %d minutes)", f.MaxMinutes)
+	}
+	fmt.Fprintf(&b, " in %q in %s at %s", f.WaitReason, f.BlockedAt.Func, pos(f.BlockedAt))
+	if f.BlockedAt.Source != "" {
+		fmt.Fprintf(&b, " (`%s`)", f.BlockedAt.Source)
+	}
+	if f.CreatedAt.Func != "" {
+		fmt.Fprintf(&b, ", started by %s at %s", f.CreatedAt.Func, pos(f.CreatedAt))
+		if f.CreatedByGoroutine != 0 {
+			fmt.Fprintf(&b, " in goroutine %d", f.CreatedByGoroutine)
+		}
+	}
+	b.WriteString(". ")
+	if f.Proven > 0 {
+		fmt.Fprintf(&b, "The runtime proved %d of them can never run again: nothing reachable can wake them. ", f.Proven)
+	}
+	b.WriteString(info.Cause)
+	if hint := c.situation(f); hint != "" {
+		b.WriteString(" ")
+		b.WriteString(hint)
+	}
+	f.Explanation = b.String()
+	f.Fix = info.Fix
+	if fix := c.concreteFix(f); fix != "" {
+		f.Fix = fix + " " + info.Fix
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+func verb(n int) string {
+	if n == 1 {
+		return "is blocked"
+	}
+	return "are blocked"
+}
+
+// pos prints a location as file.go:12.
+func pos(l Location) string {
+	if l.File == "" {
+		return "an unknown line"
+	}
+	return fmt.Sprintf("%s:%d", filepath.Base(l.File), l.Line)
+}
+
+var timeoutCase = regexp.MustCompile(`case\s*<-\s*(time\.After\(|.*\.Done\(\)|.*\.C\b|ctx)`)
+
+// situation looks at the code around the go statement for the classic
+// shapes, so the explanation can name the path that leaks.
+func (c *Classifier) situation(f *Finding) string {
+	src := c.cfg.Source
+	if src == nil || f.CreatedAt.File == "" {
+		return ""
+	}
+	switch f.Class {
+	case SendNoReceiver:
+		if l, n := src.findForward(f.CreatedAt.File, f.CreatedAt.Line, 40, timeoutCase.MatchString); n > 0 {
+			return fmt.Sprintf("Here the function that started it selects with a timeout (%q, line %d): when that case wins it returns, and the result is never received.", l, n)
+		}
+		if _, n := src.findForward(f.CreatedAt.File, f.CreatedAt.Line, 40, func(l string) bool { return strings.HasPrefix(l, "return") }); n > 0 {
+			return fmt.Sprintf("The function that started it can return (line %d) before receiving.", n)
+		}
+	case ReceiveNoSender, RangeNeverClosed:
+		if _, n := src.findForward(f.CreatedAt.File, f.CreatedAt.Line, 60, func(l string) bool { return strings.Contains(l, "close(") }); n == 0 {
+			return "No close( appears near the go statement."
+		}
+	}
+	return ""
+}
+
+var makeChan = regexp.MustCompile(`make\(chan ([^,()]+|[^,]*\([^)]*\)[^,]*)\)`)
+
+// concreteFix names the line to change when the source shows it: the
+// unbuffered make of a result channel that a timeout abandons.
+func (c *Classifier) concreteFix(f *Finding) string {
+	src := c.cfg.Source
+	if src == nil || f.Class != SendNoReceiver || f.CreatedAt.File == "" {
+		return ""
+	}
+	l, n := src.findBack(f.CreatedAt.File, f.CreatedAt.Line, 30, makeChan.MatchString)
+	if n == 0 {
+		return ""
+	}
+	m := makeChan.FindStringSubmatch(l)
+	return fmt.Sprintf("At %s:%d change %s to make(chan %s, 1).", filepath.Base(f.CreatedAt.File), n, m[0], m[1])
+}

@@ -1,0 +1,157 @@
+// Package cli is the leakhound command: a table of subcommands, each a
+// function from arguments to an exit code.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+)
+
+// Exit codes, the same for every subcommand so CI can gate on them.
+const (
+	ExitOK    = 0 // no leak, no suspect
+	ExitLeaks = 1 // at least one leak or suspect
+	ExitError = 2 // bad input, bad flags, unreachable target
+)
+
+// env is what a subcommand may touch.
+type env struct {
+	ctx    context.Context
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	name    string
+	args    string // the usage after the name
+	summary string
+	run     func(e *env, args []string) int
+}
+
+// commands is the table --help prints and a test checks.
+var commands []command
+
+func init() {
+	commands = []command{
+		{"analyze", "[flags] [FILE|URL|-]", "find and explain leaks in a goroutine dump, profile or live service", analyze},
+		{"classes", "", "list the leak classes and their fixes", classes},
+		{"version", "", "print the version", version},
+		{"help", "[command]", "show help", help},
+	}
+}
+
+// Main runs the command line args (without the program name) and returns
+// the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return ExitError
+	}
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help":
+		usage(stdout)
+		return ExitOK
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c.run(e, args[1:])
+		}
+	}
+	fmt.Fprintf(stderr, "leakhound: unknown command %q; run leakhound help\n", name)
+	return ExitError
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "leakhound finds, proves and explains goroutine leaks.\n\nUsage:\n")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  leakhound %-8s %-24s %s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(w, "\nExit codes: 0 no leak, 1 leaks or suspects found, 2 error.\n")
+}
+
+func help(e *env, args []string) int {
+	if len(args) == 0 {
+		usage(e.stdout)
+		return ExitOK
+	}
+	return Main([]string{args[0], "-h"}, e.stdin, e.stdout, e.stderr)
+}
+
+// parseFlags parses flags wherever they stand among the arguments, so
+// "analyze dump.txt --format json" works as users type it.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func newFlags(e *env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: leakhound %s %s\n", name, args)
+		for _, c := range commands {
+			if c.name == name {
+				fmt.Fprintf(fs.Output(), "\n%s.\n\nFlags:\n", upper(c.summary))
+			}
+		}
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func upper(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// flagExit turns a flag error into an exit code: help is not an error.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitOK
+	}
+	return ExitError
+}
+
+// listFlag collects a repeatable or comma-separated flag.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(s string) error {
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			*l = append(*l, v)
+		}
+	}
+	return nil
+}
+
+// Version is set by the linker for releases.
+var Version = "devel"
+
+func version(e *env, args []string) int {
+	fmt.Fprintf(e.stdout, "leakhound %s\n", Version)
+	return ExitOK
+}

@@ -1,0 +1,76 @@
+// Package pprofstack reads goroutine and goroutineleak profiles in pprof's
+// protobuf format (/debug/pprof/goroutine?debug=0, gzipped) into the stack
+// parser's goroutines, through github.com/google/pprof/profile. It lives
+// apart from the parser so the core stays free of dependencies.
+package pprofstack
+
+import (
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/google/pprof/profile"
+
+	"github.com/leakhound/leakhound/stack"
+)
+
+// Parse reads a protobuf profile, gzipped or not, and returns one goroutine
+// per sample, with Count set to the number of goroutines that share it.
+func Parse(r io.Reader) ([]*stack.Goroutine, error) {
+	p, err := profile.Parse(r)
+	if err != nil {
+		return nil, fmt.Errorf("not a pprof profile: %w", err)
+	}
+	return Goroutines(p)
+}
+
+// Goroutines converts the samples of a goroutine or goroutineleak profile.
+// Inlined calls, which share one location, become frames of their own,
+// innermost first as in a traceback.
+func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
+	if len(p.SampleType) == 0 || !slices.Contains([]string{"goroutine", "goroutineleak"}, p.SampleType[0].Type) {
+		var t string
+		if len(p.SampleType) > 0 {
+			t = p.SampleType[0].Type
+		}
+		return nil, fmt.Errorf("a %q profile, not a goroutine profile", t)
+	}
+	out := make([]*stack.Goroutine, 0, len(p.Sample))
+	for _, s := range p.Sample {
+		if len(s.Value) == 0 {
+			continue
+		}
+		g := &stack.Goroutine{Count: int(s.Value[0])}
+		for _, loc := range s.Location {
+			for _, ln := range loc.Line {
+				if ln.Function == nil {
+					continue
+				}
+				g.Stack = append(g.Stack, stack.Frame{
+					Func: stack.Func(ln.Function.Name),
+					File: ln.Function.Filename,
+					Line: int(ln.Line),
+				})
+			}
+		}
+		for _, k := range sortedKeys(s.Label) {
+			for _, v := range s.Label[k] {
+				g.Labels = append(g.Labels, stack.Label{Key: k, Value: v})
+			}
+		}
+		if p.SampleType[0].Type == "goroutineleak" {
+			g.Leaked = true
+		}
+		out = append(out, g)
+	}
+	return out, nil
+}
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,239 @@
+// Package report renders classified findings for people (text, with colour
+// on a terminal) and for machines (JSON, schema in docs/json.md).
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/leakhound/leakhound/classify"
+)
+
+// Schema names the JSON document's version; it changes only when a field
+// changes meaning or goes away.
+const Schema = "leakhound/v1"
+
+// Document is the JSON output of analyze, watch and the monitor's handler.
+type Document struct {
+	Schema string `json:"schema"`
+	// Input says where the goroutines came from: a file, "-", or the URLs
+	// that were read.
+	Input string `json:"input"`
+	*classify.Report
+}
+
+// JSON writes r as one indented JSON document.
+func JSON(w io.Writer, input string, r *classify.Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if r.Goroutines == nil {
+		r.Goroutines = []classify.GoroutineInfo{}
+	}
+	return enc.Encode(Document{Schema: Schema, Input: input, Report: r})
+}
+
+// TextOptions configure Text.
+type TextOptions struct {
+	Color   bool
+	Verbose bool // also list ok findings and whole stacks
+	// MaxIDs caps the goroutine ids printed per finding.
+	MaxIDs int
+}
+
+// Color reports whether w is a terminal that wants colour: NO_COLOR unset,
+// TERM not "dumb".
+func Color(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+type painter bool
+
+func (p painter) paint(code, s string) string {
+	if !p {
+		return s
+	}
+	return "\x1b[" + code + "m" + s + "\x1b[0m"
+}
+
+// Text writes r for a person: the leaks and suspects in full, most
+// important first, then a one-line summary of the rest.
+func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error {
+	p := painter(opt.Color)
+	if opt.MaxIDs == 0 {
+		opt.MaxIDs = 10
+	}
+	ew := &errWriter{w: w}
+	var bad, ok []*classify.Finding
+	for _, f := range r.Findings {
+		if f.Verdict == classify.OK {
+			ok = append(ok, f)
+		} else {
+			bad = append(bad, f)
+		}
+	}
+	head := fmt.Sprintf("%d goroutines", r.Total)
+	if input != "" {
+		head += " in " + input
+	}
+	switch {
+	case r.Leaks > 0:
+		ew.printf("%s: %s proven leaked, %s suspect\n\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)))
+	case r.Suspects > 0:
+		ew.printf("%s: %s suspect, none proven\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
+	default:
+		ew.printf("%s: %s\n", head, p.paint("1;32", "no leak found"))
+	}
+	for _, f := range bad {
+		finding(ew, p, f, opt)
+	}
+	if opt.Verbose {
+		for _, f := range ok {
+			finding(ew, p, f, opt)
+		}
+	}
+	if len(ok) > 0 {
+		ew.printf("%s\n", okSummary(ok, opt.Verbose))
+	}
+	return ew.err
+}
+
+func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
+	tag := map[classify.Verdict]string{
+		classify.Leak:    p.paint("1;31", "LEAK   "),
+		classify.Suspect: p.paint("1;33", "SUSPECT"),
+		classify.OK:      p.paint("32", "ok     "),
+	}[f.Verdict]
+	w.printf("%s %s  %s", tag, p.paint("1", string(f.Class)), countText(f))
+	if f.MaxMinutes > 0 {
+		w.printf(", waiting up to %d min", f.MaxMinutes)
+	}
+	if f.Proven > 0 {
+		w.printf(", %d proven by the runtime", f.Proven)
+	}
+	w.printf("\n")
+	where(w, p, "blocked", f.BlockedAt, "")
+	if f.CreatedAt.Func != "" {
+		by := ""
+		if f.CreatedByGoroutine != 0 {
+			by = fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
+		}
+		where(w, p, "created", f.CreatedAt, by)
+	}
+	if len(f.GoroutineIDs) > 0 {
+		w.printf("  %s     %s\n", p.paint("2", "ids"), ids(f.GoroutineIDs, opt.MaxIDs))
+	}
+	if len(f.Labels) > 0 {
+		var kv []string
+		for k, v := range f.Labels {
+			kv = append(kv, k+"="+v)
+		}
+		slices.Sort(kv)
+		w.printf("  %s  %s\n", p.paint("2", "labels"), strings.Join(kv, " "))
+	}
+	w.printf("  %s     %s\n", p.paint("2", "why"), wrap(f.Explanation))
+	if f.Fix != "" {
+		w.printf("  %s     %s\n", p.paint("2", "fix"), wrap(f.Fix))
+	}
+	if opt.Verbose {
+		w.printf("  %s\n", p.paint("2", "stack"))
+		for _, l := range f.Stack {
+			w.printf("%s%s\n%s  %s:%d\n", indent, l.Func, indent, l.File, l.Line)
+		}
+	}
+	w.printf("\n")
+}
+
+func countText(f *classify.Finding) string {
+	if f.Count == 1 {
+		return "1 goroutine"
+	}
+	return fmt.Sprintf("%d goroutines", f.Count)
+}
+
+func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
+	pos := l.Func
+	if l.File != "" {
+		pos = fmt.Sprintf("%s:%d  %s", filepath.Base(l.File), l.Line, l.Func)
+	}
+	w.printf("  %s %s%s\n", p.paint("2", label), pos, extra)
+	if l.Source != "" {
+		w.printf("%s%s\n", indent, p.paint("36", l.Source))
+	}
+}
+
+// indent lines up continuation lines under the text after the labels.
+const indent = "          "
+
+func ids(all []int64, max int) string {
+	var b strings.Builder
+	for i, id := range all {
+		if i == max {
+			fmt.Fprintf(&b, "... (+%d)", len(all)-max)
+			break
+		}
+		fmt.Fprintf(&b, "%d ", id)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// wrap breaks s at 100 columns, indenting continuation lines.
+func wrap(s string) string {
+	const width = 100
+	var b strings.Builder
+	col := len(indent)
+	for i, word := range strings.Fields(s) {
+		if i > 0 {
+			if col+1+len(word) > width {
+				b.WriteString("\n" + indent)
+				col = len(indent)
+			} else {
+				b.WriteByte(' ')
+				col++
+			}
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
+}
+
+func okSummary(ok []*classify.Finding, verbose bool) string {
+	byClass := map[classify.Class]int{}
+	total := 0
+	for _, f := range ok {
+		byClass[f.Class] += f.Count
+		total += f.Count
+	}
+	var parts []string
+	for _, c := range classify.Classes {
+		if n := byClass[c.Class]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", c.Class, n))
+		}
+	}
+	s := fmt.Sprintf("not leaks: %d goroutines in %d groups (%s)", total, len(ok), strings.Join(parts, ", "))
+	if !verbose {
+		s += "; -v lists them"
+	}
+	return s
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
+}
