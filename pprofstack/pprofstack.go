@@ -5,6 +5,9 @@
 package pprofstack
 
 import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"slices"
@@ -14,10 +17,32 @@ import (
 	"github.com/leakhound/leakhound/stack"
 )
 
+// MaxSize bounds a profile once decompressed: a goroutine profile of 100k
+// goroutines with distinct stacks is a few MB, and a gzip bomb must not
+// take the machine down.
+const MaxSize = 256 << 20
+
 // Parse reads a protobuf profile, gzipped or not, and returns one goroutine
 // per sample, with Count set to the number of goroutines that share it.
 func Parse(r io.Reader) ([]*stack.Goroutine, error) {
-	p, err := profile.Parse(r)
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("not a pprof profile: %w", err)
+		}
+		r = zr
+	} else {
+		r = br
+	}
+	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("not a pprof profile: %w", err)
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("profile larger than %d MiB uncompressed", MaxSize>>20)
+	}
+	p, err := profile.ParseUncompressed(data)
 	if err != nil {
 		return nil, fmt.Errorf("not a pprof profile: %w", err)
 	}

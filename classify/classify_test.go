@@ -1,0 +1,229 @@
+package classify
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/stack"
+)
+
+// src is a file the source-based rules read.
+const src = `package main
+
+func f(ch chan int, ctx context.Context) {
+	for v := range ch {
+	}
+	<-ctx.Done()
+	select {
+	case <-ctx.Done():
+	}
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
+	<-ch
+}
+
+func g() {
+	ch := make(chan result)
+	go func() {
+		ch <- result{}
+	}()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(time.Second):
+		return nil
+	}
+}
+`
+
+func frames(fs ...string) []stack.Frame {
+	var out []stack.Frame
+	for _, f := range fs {
+		name, pos, _ := strings.Cut(f, " ")
+		file, line, _ := strings.Cut(pos, ":")
+		n := 0
+		for _, c := range line {
+			n = n*10 + int(c-'0')
+		}
+		out = append(out, stack.Frame{Func: stack.Func(name), File: file, Line: n})
+	}
+	return out
+}
+
+func TestClasses(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := func(line string) string { return "main.f " + file + ":" + line }
+	for _, tc := range []struct {
+		name    string
+		g       stack.Goroutine
+		class   Class
+		verdict Verdict
+	}{
+		{"send", stack.Goroutine{State: "chan send", Stack: frames("main.w /x.go:3")}, SendNoReceiver, Suspect},
+		{"send proven", stack.Goroutine{State: "chan send", Leaked: true, Stack: frames("main.w /x.go:3")}, SendNoReceiver, Leak},
+		{"receive", stack.Goroutine{State: "chan receive", Stack: frames(at("15"))}, ReceiveNoSender, Suspect},
+		{"range by source", stack.Goroutine{State: "chan receive", Stack: frames(at("4"))}, RangeNeverClosed, Suspect},
+		{"ctx.Done receive by source", stack.Goroutine{State: "chan receive", Stack: frames(at("6"))}, ContextNeverDone, Suspect},
+		{"select on ctx.Done only", stack.Goroutine{State: "select", Stack: frames(at("7"))}, ContextNeverDone, Suspect},
+		{"select with other cases", stack.Goroutine{State: "select", Stack: frames(at("10"))}, SelectForever, Suspect},
+		{"nil send", stack.Goroutine{State: "chan send (nil chan)", Stack: frames("main.w /x.go:3")}, NilChannelSend, Suspect},
+		{"nil receive", stack.Goroutine{State: "chan receive (nil chan)", Stack: frames("main.w /x.go:3")}, NilChannelReceive, Suspect},
+		{"nil Background().Done()", stack.Goroutine{State: "chan receive (nil chan)", Stack: frames(at("6"))}, ContextNeverDone, Suspect},
+		{"select no cases", stack.Goroutine{State: "select (no cases)", Stack: frames("main.w /x.go:3")}, SelectForever, Suspect},
+		{"select no cases in main", stack.Goroutine{State: "select (no cases)", Stack: frames("main.main /x.go:3")}, Idle, OK},
+		{"mutex", stack.Goroutine{State: "sync.Mutex.Lock", Stack: frames("sync.(*Mutex).Lock /go/sync/mutex.go:46", "main.w /x.go:3")}, MutexDeadlock, Suspect},
+		{"rwmutex", stack.Goroutine{State: "sync.RWMutex.RLock", Stack: frames("sync.(*RWMutex).RLock /go/sync/rwmutex.go:60", "main.w /x.go:3")}, MutexDeadlock, Suspect},
+		{"old semacquire waitgroup", stack.Goroutine{State: "semacquire", Stack: frames("sync.runtime_Semacquire /go/rt.go:1", "sync.(*WaitGroup).Wait /go/wg.go:1", "main.w /x.go:3")}, WaitGroupNeverDone, Suspect},
+		{"waitgroup", stack.Goroutine{State: "sync.WaitGroup.Wait", Stack: frames("sync.(*WaitGroup).Wait /go/wg.go:1", "main.w /x.go:3")}, WaitGroupNeverDone, Suspect},
+		{"cond", stack.Goroutine{State: "sync.Cond.Wait", Stack: frames("sync.(*Cond).Wait /go/cond.go:1", "main.w /x.go:3")}, CondNeverSignalled, Suspect},
+		{"io short", stack.Goroutine{State: "IO wait", Stack: frames("internal/poll.runtime_pollWait /go/n.go:1", "net.(*conn).Read /go/net.go:1", "main.w /x.go:3")}, IOWithoutDeadline, OK},
+		{"io long", stack.Goroutine{State: "IO wait", Minutes: 30, Stack: frames("internal/poll.runtime_pollWait /go/n.go:1", "net.(*conn).Read /go/net.go:1", "main.w /x.go:3")}, IOWithoutDeadline, Suspect},
+		{"http server conn idle", stack.Goroutine{State: "IO wait", Minutes: 30, Stack: frames("net.(*conn).Read /go/net.go:1", "net/http.(*conn).serve /go/server.go:1")}, Idle, OK},
+		{"http handler blocked is not idle", stack.Goroutine{State: "chan receive", Stack: frames("main.handler /x.go:3", "net/http.HandlerFunc.ServeHTTP /go/s.go:1", "net/http.(*conn).serve /go/server.go:1")}, ReceiveNoSender, Suspect},
+		{"accept loop", stack.Goroutine{State: "IO wait", Stack: frames("net.(*netFD).accept /go/fd.go:1", "main.main /x.go:3")}, Idle, OK},
+		{"signal", stack.Goroutine{State: "chan receive", Stack: frames("os/signal.loop /go/signal.go:1")}, Idle, OK},
+		{"testing runner", stack.Goroutine{State: "chan receive", Stack: frames("testing.(*T).Run /go/testing.go:1", "testing.runTests.func1 /go/testing.go:2")}, Idle, OK},
+		{"sleep", stack.Goroutine{State: "sleep", Stack: frames("time.Sleep /go/time.go:1", "main.w /x.go:3")}, Sleeping, OK},
+		{"running", stack.Goroutine{State: "running", Stack: frames("main.w /x.go:3")}, Running, OK},
+		{"runnable", stack.Goroutine{State: "runnable", Stack: frames("main.w /x.go:3")}, Runnable, OK},
+		{"gc worker", stack.Goroutine{State: "GC worker (idle)", Stack: frames("runtime.gopark /go/proc.go:1", "runtime.gcBgMarkWorker /go/mgc.go:1")}, System, OK},
+		{"syscall", stack.Goroutine{State: "syscall", Stack: frames("syscall.Syscall /go/s.go:1", "main.w /x.go:3")}, Waiting, OK},
+		{"context propagateCancel", stack.Goroutine{State: "select", Stack: frames("context.(*cancelCtx).propagateCancel.func2 /go/context.go:1")}, ContextNeverDone, Suspect},
+		// Profiles have no wait reason; the runtime frames tell it.
+		{"profile send", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "runtime.chansend /go/chan.go:1", "runtime.chansend1 /go/chan.go:2", "main.w /x.go:3")}, SendNoReceiver, Suspect},
+		{"profile range", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "runtime.chanrecv /go/chan.go:1", "runtime.chanrecv2 /go/chan.go:2", at("4"))}, RangeNeverClosed, Suspect},
+		{"profile select", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "runtime.selectgo /go/select.go:1", "main.w /x.go:3")}, SelectForever, Suspect},
+		{"profile select no cases", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "runtime.block /go/select.go:1", "main.w /x.go:3")}, SelectForever, Suspect},
+		{"profile mutex", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "internal/sync.(*Mutex).lockSlow /go/m.go:1", "sync.(*Mutex).Lock /go/m.go:2", "main.w /x.go:3")}, MutexDeadlock, Suspect},
+		{"profile waitgroup", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "sync.(*WaitGroup).Wait /go/wg.go:1", "main.w /x.go:3")}, WaitGroupNeverDone, Suspect},
+		{"profile cond", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "sync.runtime_notifyListWait /go/sema.go:1", "sync.(*Cond).Wait /go/cond.go:1", "main.w /x.go:3")}, CondNeverSignalled, Suspect},
+		{"profile sleep", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "time.Sleep /go/time.go:1", "main.w /x.go:3")}, Sleeping, OK},
+		{"profile runnable", stack.Goroutine{Stack: frames("main.w /x.go:3", "runtime.goexit /go/asm.s:1")}, Runnable, OK},
+		{"debug=1 text hides the wait", stack.Goroutine{Stack: frames("main.w /x.go:3")}, Waiting, OK},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New(Config{Source: &Source{UseDumpPaths: true}})
+			g := tc.g
+			g.Count = 1
+			c.Add(&g)
+			r := c.Report()
+			if len(r.Findings) != 1 {
+				t.Fatalf("%d findings, want 1", len(r.Findings))
+			}
+			f := r.Findings[0]
+			if f.Class != tc.class || f.Verdict != tc.verdict {
+				t.Errorf("got %s/%s, want %s/%s", f.Class, f.Verdict, tc.class, tc.verdict)
+			}
+			if f.Explanation == "" || (tc.class.IsLeak() && f.Fix == "") {
+				t.Errorf("missing explanation or fix: %+v", f)
+			}
+		})
+	}
+}
+
+func TestGrouping(t *testing.T) {
+	c := New(Config{KeepGoroutines: true})
+	add := func(id int64, state string, minutes int, line int, leaked bool) {
+		c.Add(&stack.Goroutine{ID: id, State: state, Minutes: minutes, Leaked: leaked, Count: 1,
+			Stack:     []stack.Frame{{Func: "main.w", File: "/x.go", Line: line}, {Func: "main.run", File: "/x.go", Line: 9}},
+			CreatedBy: stack.Frame{Func: "main.main", File: "/x.go", Line: 20}, CreatorID: 1})
+	}
+	add(10, "chan send", 3, 5, false)
+	add(11, "chan send", 7, 5, true)
+	add(12, "chan send", 0, 5, false)
+	add(13, "chan send", 0, 6, false) // another line: another group
+	add(14, "sleep", 0, 5, false)     // another class: another group
+	r := c.Report()
+	if len(r.Findings) != 3 || r.Total != 5 {
+		t.Fatalf("got %d findings of %d goroutines, want 3 of 5", len(r.Findings), r.Total)
+	}
+	f := r.Findings[0]
+	if f.Verdict != Leak || f.Count != 3 || f.Proven != 1 || f.MaxMinutes != 7 || len(f.GoroutineIDs) != 3 || f.CreatedByGoroutine != 1 {
+		t.Errorf("first finding = %+v, want the proven group of 3, 7 minutes", f)
+	}
+	if r.Leaks != 3 || r.Suspects != 1 || !r.HasLeaks() {
+		t.Errorf("leaks %d, suspects %d; want 3, 1", r.Leaks, r.Suspects)
+	}
+	if len(r.Goroutines) != 5 || r.Goroutines[1].Verdict != Leak || r.Goroutines[0].Verdict != Suspect || r.Goroutines[0].Function != "main.run" {
+		t.Errorf("goroutines = %+v", r.Goroutines)
+	}
+	r.Keep(func(f *Finding) bool { return f.Verdict != Suspect })
+	if r.Suspects != 0 || len(r.Goroutines) != 4 {
+		t.Errorf("after Keep: %d suspects, %d goroutines; want 0, 4", r.Suspects, len(r.Goroutines))
+	}
+}
+
+func TestConcreteFix(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := New(Config{Source: &Source{Roots: []string{dir}}})
+	// The dump names the file by the build machine's path.
+	c.Add(&stack.Goroutine{State: "chan send", Count: 1,
+		Stack:     []stack.Frame{{Func: "main.g.func1", File: "/build/src/main.go", Line: 20}},
+		CreatedBy: stack.Frame{Func: "main.g", File: "/build/src/main.go", Line: 19}})
+	f := c.Report().Findings[0]
+	if f.BlockedAt.Source != "ch <- result{}" || f.CreatedAt.Source != "go func() {" {
+		t.Errorf("source lines = %q, %q", f.BlockedAt.Source, f.CreatedAt.Source)
+	}
+	if !strings.Contains(f.Fix, "main.go:18 change make(chan result) to make(chan result, 1)") {
+		t.Errorf("fix = %q", f.Fix)
+	}
+	if !strings.Contains(f.Explanation, "time.After") {
+		t.Errorf("explanation does not name the timeout: %q", f.Explanation)
+	}
+}
+
+func TestRules(t *testing.T) {
+	for _, tc := range []struct {
+		rule string
+		g    stack.Goroutine
+		want bool
+	}{
+		{"any:main.w", stack.Goroutine{State: "chan send", Stack: frames("main.x /x.go:1", "main.w /x.go:2")}, true},
+		{"top:main.w", stack.Goroutine{State: "chan send", Stack: frames("main.x /x.go:1", "main.w /x.go:2")}, false},
+		{"top:main.x", stack.Goroutine{State: "chan send", Stack: frames("sync.(*Mutex).Lock /m.go:1", "main.x /x.go:1")}, true},
+		{"created:main.start*", stack.Goroutine{State: "chan send", Stack: frames("main.x /x.go:1"), CreatedBy: stack.Frame{Func: "main.startPool"}}, true},
+		{"/^example\\.com/", stack.Goroutine{State: "chan send", Stack: frames("example.com/m.x /x.go:1")}, true},
+		{"state:chan send", stack.Goroutine{State: "chan send", Stack: frames("main.x /x.go:1")}, true},
+		{"main.y", stack.Goroutine{State: "chan send", Stack: frames("main.x /x.go:1")}, false},
+	} {
+		r, err := ParseRule(tc.rule)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := New(Config{Rules: []Rule{r}, NoDefaultRules: true})
+		g := tc.g
+		c.Add(&g)
+		got := c.Report().Findings[0].Class == Idle
+		if got != tc.want {
+			t.Errorf("%s: idle = %v, want %v", tc.rule, got, tc.want)
+		}
+	}
+	if _, err := ParseRule("/[/"); err == nil {
+		t.Error("a bad regexp parsed")
+	}
+}
+
+func TestClassTable(t *testing.T) {
+	seen := map[Class]bool{}
+	for _, c := range Classes {
+		if seen[c.Class] || c.Title == "" || c.Cause == "" || (c.Leak && c.Fix == "") {
+			t.Errorf("class %q: duplicate or undocumented", c.Class)
+		}
+		seen[c.Class] = true
+	}
+	if len(Classes) != 17 {
+		t.Errorf("%d classes; adding one is fine, update docs/classes and this count", len(Classes))
+	}
+}
