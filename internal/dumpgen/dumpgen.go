@@ -1,0 +1,84 @@
+// Package dumpgen makes large, realistic goroutine dumps for benchmarks:
+// real goroutines parked in a mix of waits at a mix of depths, captured
+// with runtime.Stack, then released.
+package dumpgen
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"time"
+)
+
+// Dump starts n goroutines, takes a dump of every goroutine of the
+// process, releases them and returns the dump. About 1 KB per goroutine.
+func Dump(n int) []byte {
+	release := make(chan struct{})
+	var started sync.WaitGroup
+	var mu sync.Mutex
+	mu.Lock()
+	for i := 0; i < n; i++ {
+		started.Add(1)
+		shape := shapes[i%len(shapes)]
+		depth := 2 + i%12
+		go func() {
+			started.Done()
+			recurse(depth, func() { shape(release, &mu) })
+		}()
+	}
+	started.Wait()
+	// Let them all park.
+	for runtime.NumGoroutine() < n {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	buf := make([]byte, 2048*n+1<<20)
+	for {
+		m := runtime.Stack(buf, true)
+		if m < len(buf) {
+			buf = buf[:m]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	close(release)
+	mu.Unlock()
+	return buf
+}
+
+//go:noinline
+func recurse(n int, f func()) {
+	if n == 0 {
+		f()
+		return
+	}
+	recurse(n-1, f)
+}
+
+var shapes = []func(release chan struct{}, mu *sync.Mutex){
+	func(release chan struct{}, _ *sync.Mutex) { <-release },
+	func(release chan struct{}, _ *sync.Mutex) {
+		select {
+		case <-release:
+		case <-time.After(time.Hour):
+		}
+	},
+	func(release chan struct{}, _ *sync.Mutex) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { <-release; cancel() }()
+		<-ctx.Done()
+	},
+	func(_ chan struct{}, mu *sync.Mutex) { mu.Lock(); mu.Unlock() },
+	func(release chan struct{}, _ *sync.Mutex) {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { <-release; wg.Done() }()
+		wg.Wait()
+	},
+	func(release chan struct{}, _ *sync.Mutex) {
+		ch := make(chan int)
+		go func() { <-release; <-ch }()
+		ch <- 1
+	},
+}
