@@ -130,7 +130,7 @@ func analyze(e *env, args []string) int {
 	fs := a.register("analyze", e)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
-		return flagExit(err)
+		return flagExit(fs, err)
 	}
 	if err := a.check(); err != nil {
 		fmt.Fprintf(e.stderr, "leakhound analyze: %v\n", err)

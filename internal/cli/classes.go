@@ -9,7 +9,7 @@ import (
 func classes(e *env, args []string) int {
 	fs := newFlags(e, "classes", "")
 	if _, err := parseFlags(fs, args); err != nil {
-		return flagExit(err)
+		return flagExit(fs, err)
 	}
 	for _, c := range classify.Classes {
 		kind := "not a leak"

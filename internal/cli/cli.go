@@ -108,17 +108,28 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 func newFlags(e *env, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
+	// A wrong flag gets the flag package's one-line error and no more;
+	// the full usage is for -h (see flagExit).
+	fs.Usage = func() {}
+	usages[fs] = func() {
 		fmt.Fprintf(fs.Output(), "Usage: leakhound %s %s\n", name, args)
 		for _, c := range commands {
 			if c.name == name {
-				fmt.Fprintf(fs.Output(), "\n%s.\n\nFlags:\n", upper(c.summary))
+				fmt.Fprintf(fs.Output(), "\n%s.\n", upper(c.summary))
 			}
 		}
-		fs.PrintDefaults()
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n > 0 {
+			fmt.Fprintf(fs.Output(), "\nFlags:\n")
+			fs.PrintDefaults()
+		}
 	}
 	return fs
 }
+
+// usages holds each flag set's full usage, printed for -h.
+var usages = map[*flag.FlagSet]func(){}
 
 func upper(s string) string {
 	if s == "" {
@@ -128,8 +139,9 @@ func upper(s string) string {
 }
 
 // flagExit turns a flag error into an exit code: help is not an error.
-func flagExit(err error) int {
+func flagExit(fs *flag.FlagSet, err error) int {
 	if errors.Is(err, flag.ErrHelp) {
+		usages[fs]()
 		return ExitOK
 	}
 	return ExitError

@@ -225,6 +225,9 @@ func (f *fetcher) get(ctx context.Context, u string, read func(io.Reader) error)
 	f.res.URLs = append(f.res.URLs, u)
 	resp, err := f.opt.Client.Do(req)
 	if err != nil {
+		if ctx.Err() == context.DeadlineExceeded {
+			return fmt.Errorf("%s: no complete answer within %v", u, f.opt.Timeout)
+		}
 		return fmt.Errorf("cannot read %s: %v", u, unwrap(err))
 	}
 	defer resp.Body.Close()
@@ -240,7 +243,7 @@ func (f *fetcher) get(ctx context.Context, u string, read func(io.Reader) error)
 		if body.hit {
 			return fmt.Errorf("%s: response larger than %d bytes (raise --max-bytes)", u, f.opt.MaxBytes)
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() == context.DeadlineExceeded {
 			return fmt.Errorf("%s: no complete answer within %v", u, f.opt.Timeout)
 		}
 		return fmt.Errorf("%s: %v", u, err)

@@ -1,0 +1,152 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakhound/leakhound/report"
+)
+
+// run runs the command line and returns its exit code and outputs.
+func run(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	code, out, _ := run(t, "", "--help")
+	if code != ExitOK {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, c := range commands {
+		if !strings.Contains(out, "leakhound "+c.name) {
+			t.Errorf("--help does not list %s:\n%s", c.name, out)
+		}
+		if code, _, errOut := run(t, "", c.name, "-h"); code != ExitOK || (c.name != "version" && c.name != "help" && !strings.Contains(errOut, "Usage: leakhound "+c.name)) {
+			t.Errorf("%s -h: exit %d, %q", c.name, code, errOut)
+		}
+	}
+	if code, _, errOut := run(t, "", "frobnicate"); code != ExitError || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+}
+
+// leakyDump returns a runtime.Stack dump of this process after starting a
+// goroutine that blocks forever on a send nobody receives.
+func leakyDump(t *testing.T) []byte {
+	ch := make(chan int)
+	go func() { ch <- 1 }() // the leak under test
+	time.Sleep(20 * time.Millisecond)
+	buf := make([]byte, 1<<20)
+	return buf[:runtime.Stack(buf, true)]
+}
+
+func TestAnalyzeFileAndStdin(t *testing.T) {
+	dump := leakyDump(t)
+	file := filepath.Join(t.TempDir(), "dump.txt")
+	if err := os.WriteFile(file, dump, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, "", "analyze", file, "--format", "json")
+	if code != ExitLeaks {
+		t.Fatalf("exit %d, want %d; stderr %s", code, ExitLeaks, errOut)
+	}
+	var doc report.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	found := false
+	for _, f := range doc.Findings {
+		if f.Class == "send-no-receiver" && strings.HasPrefix(f.BlockedAt.Func, "github.com/leakhound/leakhound/internal/cli.leakyDump") {
+			found = true
+			if f.Verdict != "suspect" || f.BlockedAt.Source != "go func() { ch <- 1 }() // the leak under test" || f.Fix == "" {
+				t.Errorf("finding = %+v", f)
+			}
+		}
+		if f.Class == "idle" && f.Verdict != "ok" {
+			t.Errorf("idle finding with verdict %s", f.Verdict)
+		}
+	}
+	if !found || doc.Schema != report.Schema || doc.Total < 2 || len(doc.Goroutines) != doc.Total {
+		t.Errorf("doc: found=%v schema=%s total=%d goroutines=%d", found, doc.Schema, doc.Total, len(doc.Goroutines))
+	}
+
+	// go test output around a dump passes through, and the report follows.
+	in := "=== RUN   TestX\nsome log line\n" + string(dump) + "FAIL\texample.com/x\t0.1s\n"
+	code, out, _ = run(t, in, "analyze", "-", "--color", "never")
+	if code != ExitLeaks || !strings.HasPrefix(out, "=== RUN   TestX\nsome log line\n") || !strings.Contains(out, "FAIL\texample.com/x\t0.1s\n") ||
+		!strings.Contains(out, "SUSPECT send-no-receiver") {
+		t.Errorf("stdin: exit %d, output:\n%s", code, out)
+	}
+
+	// Only idle classes asked for: nothing to report, exit 0.
+	if code, _, errOut := run(t, string(dump), "analyze", "--class", "idle"); code != ExitOK {
+		t.Errorf("--class idle: exit %d, %s", code, errOut)
+	}
+	if code, _, _ := run(t, string(dump), "analyze", "--min-count", "1000"); code != ExitOK {
+		t.Errorf("--min-count 1000: exit %d, want 0", code)
+	}
+}
+
+func TestAnalyzeBadInput(t *testing.T) {
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String()
+	dead.Close()
+	html := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>hello</html>"))
+	}))
+	defer html.Close()
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	defer hang.Close()
+	missing := filepath.Join(t.TempDir(), "nope.txt")
+	for _, tc := range []struct {
+		name, stdin string
+		args        []string
+		want        string
+	}{
+		{"garbage", "hello\nworld\n", []string{"analyze"}, "stdin: no goroutine dump or profile found"},
+		{"truncated", "goroutine 1 [running]:\nmain.main()", []string{"analyze"}, "stdin: line 2: the input ends after a call"},
+		{"missing file", "", []string{"analyze", missing}, "no such file"},
+		{"dead url", "", []string{"analyze", deadURL}, "connection refused"},
+		{"not pprof", "", []string{"analyze", html.URL}, "not a pprof profile"},
+		{"hanging", "", []string{"analyze", "--timeout", "300ms", hang.URL}, "no complete answer within 300ms"},
+		{"bad format", "", []string{"analyze", "--format", "xml"}, `--format "xml": want text or json`},
+		{"bad class", "", []string{"analyze", "--class", "nope"}, `--class "nope": not a class`},
+		{"bad rule", "", []string{"analyze", "--ignore", "/[/"}, "rule"},
+		{"unknown flag", "", []string{"analyze", "--frob"}, "flag provided but not defined: -frob"},
+		{"two inputs", "", []string{"analyze", "a", "b"}, "one input at a time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			code, _, errOut := run(t, tc.stdin, tc.args...)
+			if code != ExitError || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, tc.want)
+			}
+			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 && tc.name != "unknown flag" {
+				t.Errorf("error is %d lines, want one: %q", n+1, errOut)
+			}
+			if time.Since(start) > 5*time.Second {
+				t.Errorf("took %v", time.Since(start))
+			}
+		})
+	}
+}
