@@ -153,11 +153,13 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	w.printf("\n")
 }
 
-func countText(f *classify.Finding) string {
-	if f.Count == 1 {
-		return "1 goroutine"
+func countText(f *classify.Finding) string { return plural(f.Count, "goroutine") }
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
 	}
-	return fmt.Sprintf("%d goroutines", f.Count)
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
@@ -220,7 +222,7 @@ func okSummary(ok []*classify.Finding, verbose bool) string {
 			parts = append(parts, fmt.Sprintf("%s %d", c.Class, n))
 		}
 	}
-	s := fmt.Sprintf("not leaks: %d goroutines in %d groups (%s)", total, len(ok), strings.Join(parts, ", "))
+	s := fmt.Sprintf("not leaks: %s in %s (%s)", plural(total, "goroutine"), plural(len(ok), "group"), strings.Join(parts, ", "))
 	if !verbose {
 		s += "; -v lists them"
 	}
