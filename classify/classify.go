@@ -134,7 +134,7 @@ func (c *Classifier) lookup(g *stack.Goroutine) *entry {
 	}
 	rep := &stack.Goroutine{
 		ID: g.ID, State: g.State, Stack: slices.Clone(g.Stack),
-		CreatedBy: g.CreatedBy, CreatorID: g.CreatorID,
+		CreatedBy: g.CreatedBy, CreatorID: g.CreatorID, Partial: g.Partial,
 	}
 	e := &entry{rep: rep, next: c.stacks[sum]}
 	c.stacks[sum] = e
@@ -182,7 +182,7 @@ func same(a, b string) bool {
 func (c *Classifier) classify(e *entry) {
 	g := e.rep
 	state := g.State
-	if state == "" {
+	if state == "" && !g.Partial {
 		state = inferState(g.Stack)
 	}
 	top := topFrame(g.Stack)
@@ -406,6 +406,8 @@ func inferState(s []stack.Frame) string {
 		case "syscall.Syscall", "syscall.Syscall6", "syscall.RawSyscall", "syscall.syscall",
 			"internal/runtime/syscall.Syscall6", "os/signal.signal_recv":
 			return "syscall"
+		case "runtime.Gosched", "runtime.goschedIfBusy", "runtime.asyncPreempt", "runtime.asyncPreempt2":
+			return "runnable"
 		case "runtime.gopark", "runtime.goparkunlock", "runtime.semacquire1", "runtime.notetsleepg":
 			continue
 		}
@@ -413,11 +415,9 @@ func inferState(s []stack.Frame) string {
 			break
 		}
 	}
-	// A stack that shows no runtime frame at all comes from a debug=1 text
-	// profile, which hides them: its wait cannot be told. One that shows
-	// them (debug=0 keeps runtime.goexit at least) and has user code on top
-	// was running or about to.
-	if len(s) > 0 && !s[0].Func.IsRuntime() && slices.ContainsFunc(s, func(f stack.Frame) bool { return f.Func.IsRuntime() }) {
+	// A parked goroutine has runtime.gopark on top; one with user code on
+	// top was running or about to.
+	if len(s) > 0 && !s[0].Func.IsRuntime() {
 		return "runnable"
 	}
 	return ""

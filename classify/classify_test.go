@@ -106,8 +106,8 @@ func TestClasses(t *testing.T) {
 		{"profile waitgroup", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "sync.(*WaitGroup).Wait /go/wg.go:1", "main.w /x.go:3")}, WaitGroupNeverDone, Suspect},
 		{"profile cond", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "sync.runtime_notifyListWait /go/sema.go:1", "sync.(*Cond).Wait /go/cond.go:1", "main.w /x.go:3")}, CondNeverSignalled, Suspect},
 		{"profile sleep", stack.Goroutine{Stack: frames("runtime.gopark /go/proc.go:1", "time.Sleep /go/time.go:1", "main.w /x.go:3")}, Sleeping, OK},
-		{"profile runnable", stack.Goroutine{Stack: frames("main.w /x.go:3", "runtime.goexit /go/asm.s:1")}, Runnable, OK},
-		{"debug=1 text hides the wait", stack.Goroutine{Stack: frames("main.w /x.go:3")}, Waiting, OK},
+		{"profile runnable", stack.Goroutine{Stack: frames("main.w /x.go:3")}, Runnable, OK},
+		{"debug=1 text hides the wait", stack.Goroutine{Partial: true, Stack: frames("main.w /x.go:3")}, Waiting, OK},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := New(Config{Source: &Source{UseDumpPaths: true}})

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/google/pprof/profile"
 
@@ -72,7 +73,7 @@ func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
 					continue
 				}
 				g.Stack = append(g.Stack, stack.Frame{
-					Func: stack.Func(ln.Function.Name),
+					Func: stack.Func(shortGeneric(ln.Function.Name)),
 					File: ln.Function.Filename,
 					Line: int(ln.Line),
 				})
@@ -98,4 +99,29 @@ func sortedKeys(m map[string][]string) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// shortGeneric prints type arguments as tracebacks do, "F[...]", so that
+// profiles and dumps name generic functions alike.
+func shortGeneric(name string) string {
+	open := strings.IndexByte(name, '[')
+	if open < 0 {
+		return name
+	}
+	var b strings.Builder
+	depth := 0
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c == '[':
+			if depth == 0 {
+				b.WriteString("[...]")
+			}
+			depth++
+		case c == ']':
+			depth--
+		case depth == 0:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }

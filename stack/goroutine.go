@@ -27,6 +27,9 @@ type Goroutine struct {
 	// Elided is the number of frames the runtime left out ("...N frames
 	// elided..."); -1 when it said only "...additional frames elided...".
 	Elided int
+	// Partial is set for debug=1 text profiles, whose frames leave out the
+	// runtime functions that would tell what the goroutine waits on.
+	Partial bool
 	// Unavailable is set for "goroutine running on other thread; stack unavailable".
 	Unavailable bool
 

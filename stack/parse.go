@@ -521,7 +521,9 @@ func (p *Parser) call(l []byte) (Func, bool, bool) {
 		return "", false, false
 	}
 	name := l[:open]
-	if bytes.IndexByte(name, '.') < 0 || bytes.IndexByte(name, ' ') >= 0 {
+	// Every function name has a package but runtime.gopanic, which the
+	// runtime prints as "panic".
+	if (bytes.IndexByte(name, '.') < 0 && string(name) != "panic") || bytes.IndexByte(name, ' ') >= 0 {
 		return "", false, false
 	}
 	inlined := n-open == 5 && l[open+1] == '.' && l[open+2] == '.' && l[open+3] == '.'
@@ -595,6 +597,7 @@ func (p *Parser) record(l []byte) bool {
 	}
 	p.reset()
 	p.g.Count = int(n)
+	p.g.Partial = true
 	return true
 }
 

@@ -143,10 +143,10 @@ var forms = []struct {
 			"1 @ 0x43e1ce 0x46b861\n#\t0x46b860\tmain.main+0x20\t/src/main.go:20\n",
 		pass: "goroutine profile: total 3\n",
 		want: []Goroutine{
-			{Count: 2, Line: 2, Labels: []Label{{"k", "v"}, {"x", "y"}},
+			{Count: 2, Line: 2, Partial: true, Labels: []Label{{"k", "v"}, {"x", "y"}},
 				Stack: []Frame{{Func: "runtime.chansend1", File: "/go/src/runtime/chan.go", Line: 161},
 					{Func: "main.main.func1", File: "/src/main.go", Line: 8}}},
-			{Count: 1, Line: 7, Stack: []Frame{{Func: "main.main", File: "/src/main.go", Line: 20}}},
+			{Count: 1, Line: 7, Partial: true, Stack: []Frame{{Func: "main.main", File: "/src/main.go", Line: 20}}},
 		},
 	},
 	{
