@@ -7,4 +7,6 @@ require (
 	github.com/maruel/panicparse/v2 v2.5.0
 )
 
+require go.uber.org/goleak v1.3.0 // indirect
+
 replace github.com/leakhound/leakhound => ../

@@ -248,7 +248,11 @@ var systemStates = map[string]bool{
 }
 
 func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, string) {
-	if systemStates[state] || (top == len(g.Stack) && len(g.Stack) > 0 && !strings.HasPrefix(state, "chan ") && state != "select") {
+	// A stack with no frame outside the runtime is the runtime's own
+	// goroutine, unless user code started it: go wg.Wait() or
+	// go time.Sleep(d) have only library frames too.
+	runtimeOnly := top == len(g.Stack) && len(g.Stack) > 0 && (g.CreatedBy.Func == "" || g.CreatedBy.Func.IsRuntime())
+	if systemStates[state] || runtimeOnly {
 		return System, ""
 	}
 	for i := range c.rules {

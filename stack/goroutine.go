@@ -65,8 +65,9 @@ type Frame struct {
 
 // Ancestor is one "[originating from goroutine N]:" section.
 type Ancestor struct {
-	ID    int64
-	Stack []Frame
+	ID        int64
+	Stack     []Frame
+	CreatedBy Frame // the go statement that started the ancestor
 }
 
 // Label is one pprof label.

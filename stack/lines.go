@@ -22,7 +22,14 @@ type lineReader struct {
 }
 
 func newLineReader(r io.Reader) *lineReader {
-	return &lineReader{r: r, buf: make([]byte, 256<<10)}
+	size := 256 << 10
+	// A small input in memory needs no large buffer: the test helper
+	// parses a dump per check, and the allocation would cost more than
+	// the parse.
+	if l, ok := r.(interface{ Len() int }); ok {
+		size = min(max(l.Len()+1, 4<<10), size)
+	}
+	return &lineReader{r: r, buf: make([]byte, size)}
 }
 
 // next returns the next line with its newline, or nil at the end of the

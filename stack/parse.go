@@ -91,7 +91,8 @@ func (g *Goroutine) Clone() *Goroutine {
 	c.Labels = append([]Label(nil), g.Labels...)
 	c.Ancestors = nil
 	for _, a := range g.Ancestors {
-		c.Ancestors = append(c.Ancestors, Ancestor{ID: a.ID, Stack: append([]Frame(nil), a.Stack...)})
+		a.Stack = append([]Frame(nil), a.Stack...)
+		c.Ancestors = append(c.Ancestors, a)
 	}
 	return &c
 }
@@ -179,7 +180,7 @@ func (p *Parser) Next() bool {
 					return false
 				}
 			case hasPrefix(l, "created by "):
-				p.createdBy(l[len("created by "):])
+				frame = p.createdBy(l[len("created by "):])
 				st = stCreated
 			case hasPrefix(l, "...") || hasPrefix(l, " ..."):
 				if !p.elided(l) && !p.skip("malformed elided-frames line", l) {
@@ -228,9 +229,6 @@ func (p *Parser) Next() bool {
 				p.pending = line
 				st = stCall
 				continue
-			}
-			if st == stCreated {
-				frame = &p.g.CreatedBy
 			}
 			if !p.position(l[1:], frame) && !p.skip("malformed file:line", l) {
 				return false
@@ -530,13 +528,23 @@ func (p *Parser) call(l []byte) (Func, bool, bool) {
 	return Func(p.intern(name)), inlined, true
 }
 
-// createdBy parses "main.main in goroutine 1" (Go 1.21+) or "main.main".
-func (p *Parser) createdBy(b []byte) {
+// createdBy parses "main.main in goroutine 1" (Go 1.21+) or "main.main",
+// and returns the frame the next position belongs to: the goroutine's own,
+// or inside an ancestor section the ancestor's.
+func (p *Parser) createdBy(b []byte) *Frame {
+	var id int64
 	if i := bytes.Index(b, []byte(" in goroutine ")); i >= 0 {
-		p.g.CreatorID, _ = parseInt(b[i+len(" in goroutine "):])
+		id, _ = parseInt(b[i+len(" in goroutine "):])
 		b = b[:i]
 	}
-	p.g.CreatedBy = Frame{Func: Func(p.intern(b))}
+	f := &p.g.CreatedBy
+	if n := len(p.g.Ancestors); n > 0 {
+		f = &p.g.Ancestors[n-1].CreatedBy
+	} else {
+		p.g.CreatorID = id
+	}
+	*f = Frame{Func: Func(p.intern(b))}
+	return f
 }
 
 // position parses "/src/x.go:12 +0x1d", with " fp=0x.. sp=0x.. pc=0x.." under

@@ -3,6 +3,8 @@ package stack
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"strings"
@@ -114,12 +116,14 @@ var forms = []struct {
 		name: "tracebackancestors",
 		in: "goroutine 8 [chan send]:\nmain.w()\n\t/src/w.go:3 +0x1\ncreated by main.s in goroutine 6\n\t/src/w.go:9 +0x1\n" +
 			"[originating from goroutine 6]:\nmain.s(...)\n\t/src/w.go:9 +0x1\n...additional frames elided...\n" +
+			"created by main.main\n\t/src/w.go:19 +0x1\n" +
 			"[originating from goroutine 1]:\nmain.main()\n\t/src/w.go:20 +0x1\n\n",
 		want: []Goroutine{{ID: 8, State: "chan send", Count: 1, Line: 1,
 			Stack:     []Frame{{Func: "main.w", File: "/src/w.go", Line: 3}},
 			CreatedBy: Frame{Func: "main.s", File: "/src/w.go", Line: 9}, CreatorID: 6,
 			Ancestors: []Ancestor{
-				{ID: 6, Stack: []Frame{{Func: "main.s", File: "/src/w.go", Line: 9, Inlined: true}}},
+				{ID: 6, Stack: []Frame{{Func: "main.s", File: "/src/w.go", Line: 9, Inlined: true}},
+					CreatedBy: Frame{Func: "main.main", File: "/src/w.go", Line: 19}},
 				{ID: 1, Stack: []Frame{{Func: "main.main", File: "/src/w.go", Line: 20}}},
 			}}},
 	},
@@ -291,6 +295,24 @@ func TestFunc(t *testing.T) {
 		if f.PkgPath() != tc.pkg || f.Receiver() != tc.recv || f.Name() != tc.name {
 			t.Errorf("%s: got (%q, %q, %q), want (%q, %q, %q)", tc.f,
 				f.PkgPath(), f.Receiver(), f.Name(), tc.pkg, tc.recv, tc.name)
+		}
+	}
+}
+
+// TestTestdata parses the real dumps kept as fuzz seeds, strictly.
+func TestTestdata(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
+	if len(files) < 5 {
+		t.Fatalf("only %d dumps in testdata", len(files))
+	}
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gs, err := Parse(bytes.NewReader(b), Options{})
+		if err != nil || len(gs) == 0 {
+			t.Errorf("%s: %d goroutines, %v", file, len(gs), err)
 		}
 	}
 }

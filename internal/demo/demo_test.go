@@ -1,0 +1,204 @@
+package demo
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakhound/leakhound/classify"
+)
+
+// goroutines fetches the service's own goroutine dump over HTTP, the way
+// leakhound analyze reads it.
+func goroutines(t *testing.T, url string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", url, resp.Status)
+	}
+	blocks := strings.Split(string(body), "\n\n")
+	if len(blocks) < 2 || !strings.HasPrefix(blocks[0], "goroutine ") {
+		t.Fatalf("GET %s: not a goroutine dump: %.200q", url, body)
+	}
+	return blocks
+}
+
+// counts returns, for each endpoint, how many goroutines its handler
+// started that block in its Func with its Wait, and how many of those the
+// runtime marked (leaked); and how many goroutines in all it started.
+func counts(blocks []string, eps []Endpoint) (blocked, leaked, started map[string]int) {
+	blocked, leaked, started = map[string]int{}, map[string]int{}, map[string]int{}
+	for _, b := range blocks {
+		creator := createdBy(b)
+		for _, e := range eps {
+			if creator != e.Handler {
+				continue
+			}
+			started[e.Path]++
+			header, frames, _ := strings.Cut(b, "\n")
+			inFunc := strings.HasPrefix(frames, e.Func+"(") || strings.Contains(frames, "\n"+e.Func+"(")
+			if inFunc && waitReason(header) == e.Wait {
+				blocked[e.Path]++
+				if strings.Contains(header, "(leaked)") {
+					leaked[e.Path]++
+				}
+			}
+		}
+	}
+	return blocked, leaked, started
+}
+
+func TestLeaksAndFixes(t *testing.T) {
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	eps := s.Endpoints()
+	dumpURL := s.URL() + "/debug/pprof/goroutine?debug=2"
+	before, _, _ := counts(goroutines(t, dumpURL), eps)
+
+	const n = 4
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Drive(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+
+	blocked, _, started := counts(goroutines(t, dumpURL), eps)
+	for _, e := range eps {
+		if e.Leak {
+			if got := blocked[e.Path] - before[e.Path]; got != n {
+				t.Errorf("%s: %d new goroutines blocked in %s [%s], want %d", e.Path, got, e.Func, e.Wait, n)
+			}
+		} else if started[e.Path] != 0 {
+			t.Errorf("%s: %d goroutines started by %s are left, want none", e.Path, started[e.Path], e.Handler)
+		}
+	}
+
+	if !hasLeakProfile() {
+		t.Log("no goroutineleak profile in this runtime: proofs not checked (run with GOEXPERIMENT=goroutineleakprofile)")
+		return
+	}
+	// One leak-detecting GC does not always prove a small mutex deadlock.
+	leakURL := s.URL() + "/debug/pprof/goroutineleak?debug=2"
+	goroutines(t, leakURL)
+	blocked, leaked, _ := counts(goroutines(t, leakURL), eps)
+	for _, e := range eps {
+		if !e.Leak {
+			continue
+		}
+		want := blocked[e.Path] // every leak in this process, earlier tests' too
+		if e.Class == classify.IOWithoutDeadline {
+			want = 0 // the runtime proves no I/O wait
+		}
+		if leaked[e.Path] != want {
+			t.Errorf("%s: %d goroutines marked (leaked), want %d", e.Path, leaked[e.Path], want)
+		}
+	}
+}
+
+func TestEndpoints(t *testing.T) {
+	s := New()
+	eps := s.Endpoints()
+	classes := map[classify.Class]bool{}
+	for i, e := range eps {
+		if classify.Lookup(e.Class) == nil || !e.Class.IsLeak() {
+			t.Errorf("%s: class %q is not a leak class", e.Path, e.Class)
+		}
+		classes[e.Class] = true
+		twin := eps[i^1]
+		if e.Twin != twin.Path || twin.Twin != e.Path || e.Leak == twin.Leak || e.Leak != (i%2 == 0) {
+			t.Errorf("%s and %s are not a leak and its fixed twin", e.Path, twin.Path)
+		}
+		if e.Doc == "" || e.Handler == twin.Handler {
+			t.Errorf("%s: incomplete: %+v", e.Path, e)
+		}
+	}
+	for _, c := range []classify.Class{classify.SendNoReceiver, classify.ReceiveNoSender, classify.NilChannelSend,
+		classify.SelectForever, classify.RangeNeverClosed, classify.ContextNeverDone, classify.MutexDeadlock,
+		classify.WaitGroupNeverDone, classify.CondNeverSignalled, classify.IOWithoutDeadline} {
+		if !classes[c] {
+			t.Errorf("no endpoint leaks in class %s", c)
+		}
+	}
+}
+
+func TestIndexAndPprof(t *testing.T) {
+	s, err := Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	get := func(path string) (string, http.Header) {
+		t.Helper()
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s", path, resp.Status)
+		}
+		return string(body), resp.Header
+	}
+	index, h := get("/")
+	if h.Get("X-Content-Type-Options") != "nosniff" || !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+		t.Errorf("index headers: %v", h)
+	}
+	for _, e := range s.Endpoints() {
+		if !strings.Contains(index, `href="`+e.Path+`"`) {
+			t.Errorf("index does not link %s", e.Path)
+		}
+	}
+	pp, _ := get("/debug/pprof/")
+	if !strings.Contains(pp, "goroutine") {
+		t.Errorf("/debug/pprof/ is not the pprof index: %.200q", pp)
+	}
+	if got := strings.Contains(pp, "goroutineleak"); got != hasLeakProfile() {
+		t.Errorf("/debug/pprof/ lists goroutineleak: %v, runtime has it: %v", got, hasLeakProfile())
+	}
+	if hasLeakProfile() {
+		get("/debug/pprof/goroutineleak?debug=1")
+	}
+	resp, err := http.Get(s.URL() + "/no/such/path")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /no/such/path: %s, want 404", resp.Status)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	if _, err := Start("0.0.0.0:0"); err == nil || !strings.Contains(err.Error(), "not loopback") {
+		t.Errorf("Start(0.0.0.0:0): err = %v, want a refusal", err)
+	}
+	if _, err := Start("nonsense"); err == nil {
+		t.Error("Start(nonsense): no error")
+	}
+	if err := New().Drive(context.Background(), 1); err == nil {
+		t.Error("Drive on a service that is not serving: no error")
+	}
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.Drive(context.Background(), 0); err == nil {
+		t.Error("Drive with 0 requests: no error")
+	}
+}

@@ -1,0 +1,186 @@
+package leakhound
+
+import (
+	"context"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/leakhound/leakhound/stack"
+)
+
+// The pprof labels Track puts on a test's goroutine. Children inherit them,
+// and tracebacks print them, which is how a goroutine is traced to its test.
+const (
+	// LabelTest holds the test's name, t.Name().
+	LabelTest = "leakhound.test"
+	// LabelRun tells apart runs of one test under -count and benchmarks'
+	// repeated runs.
+	LabelRun = "leakhound.run"
+)
+
+// TrackingT is the part of testing.TB that Track uses.
+type TrackingT interface {
+	Name() string
+	Cleanup(func())
+	Error(args ...any)
+	Failed() bool
+}
+
+var _ TrackingT = (testing.TB)(nil)
+
+var runs atomic.Int64
+
+// Track checks, when t ends, that every goroutine t started, directly or
+// through goroutines it started, has exited. Goroutines of other tests,
+// parallel or not, and of subtests that call Track themselves are not its
+// concern. Call it first thing in the test, so that its cleanup runs after
+// the test's own cleanups (which close servers and pools) and before it no
+// goroutine is started:
+//
+//	func TestPool(t *testing.T) {
+//		leakhound.Track(t)
+//		t.Parallel()
+//		...
+//	}
+//
+// It must be called on the test's goroutine. A test that failed is not
+// checked unless RunOnFailure is given.
+func Track(t TrackingT, options ...Option) {
+	if h, ok := t.(helper); ok {
+		h.Helper()
+	}
+	o, err := buildOpts(atTrack, options...)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	self, prev := current()
+	run := strconv.FormatInt(runs.Add(1), 10)
+	name := t.Name()
+	setLabels(prev, LabelTest, name, LabelRun, run)
+	t.Cleanup(func() {
+		// The goroutine may run more tests (benchmarks call the function
+		// once per b.N): give it back the labels it had.
+		if id, _ := current(); id == self {
+			setLabels(prev)
+		}
+		if t.Failed() && !o.runOnFailure {
+			return
+		}
+		c := &checker{o: o, test: name, keep: func(g *stack.Goroutine) bool {
+			return g.ID != self && !o.ignoreIDs[g.ID] && label(g, LabelRun) == run
+		}}
+		if err := find(o, c); err != nil {
+			t.Error(err)
+		}
+		if o.cleanup != nil {
+			o.cleanup(0)
+		}
+	})
+}
+
+// setLabels replaces the goroutine's labels with prev plus kv, where kv
+// replaces labels of prev with the same keys.
+func setLabels(prev []stack.Label, kv ...string) {
+	var all []string
+	for _, l := range prev {
+		replaced := false
+		for i := 0; i+1 < len(kv); i += 2 {
+			replaced = replaced || kv[i] == l.Key
+		}
+		if !replaced {
+			all = append(all, l.Key, l.Value)
+		}
+	}
+	all = append(all, kv...)
+	ctx := context.Background()
+	if len(all) > 0 {
+		ctx = pprof.WithLabels(ctx, pprof.Labels(all...))
+	}
+	pprof.SetGoroutineLabels(ctx)
+}
+
+func label(g *stack.Goroutine, key string) string {
+	for _, l := range g.Labels {
+		if l.Key == key {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// testOf names the test that started g: from Track's label, else from the
+// first test function among the go statements that led to it, following
+// creators still alive. It returns "" when nothing tells.
+func testOf(g *stack.Goroutine, origins map[int64]origin) string {
+	if name := ownTest(g); name != "" {
+		return name
+	}
+	seen := map[int64]bool{g.ID: true}
+	for id := g.CreatorID; id != 0 && !seen[id]; {
+		seen[id] = true
+		o, ok := origins[id]
+		if !ok {
+			break
+		}
+		if o.test != "" {
+			return o.test
+		}
+		id = o.creator
+	}
+	return ""
+}
+
+// ownTest names the test g shows itself: its Track label, the test
+// function whose go statement started it, a test function it runs, or one
+// its creators ran.
+func ownTest(g *stack.Goroutine) string {
+	if name := label(g, LabelTest); name != "" {
+		return name
+	}
+	if name := testFunc(g.CreatedBy.Func); name != "" {
+		return name
+	}
+	for i := len(g.Stack) - 1; i >= 0; i-- {
+		if name := testFunc(g.Stack[i].Func); name != "" {
+			return name
+		}
+	}
+	// Under GODEBUG=tracebackancestors=N the creators' stacks at their go
+	// statements follow, nearest first.
+	for _, a := range g.Ancestors {
+		for _, f := range a.Stack {
+			if name := testFunc(f.Func); name != "" {
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// testFunc returns "TestX" for the functions TestX, TestX.func1.2 and the
+// like in any package, "" for others.
+func testFunc(f stack.Func) string {
+	if f == "" || f.Receiver() != "" {
+		return ""
+	}
+	name := f.Name()
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		name = name[:i]
+	}
+	for _, p := range []string{"Test", "Benchmark", "Fuzz", "Example"} {
+		rest, ok := strings.CutPrefix(name, p)
+		if !ok {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(rest); rest == "" || !unicode.IsLower(r) {
+			return name
+		}
+	}
+	return ""
+}

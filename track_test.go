@@ -1,0 +1,224 @@
+package leakhound_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/classify"
+)
+
+// testEvent is a line of go test -json.
+type testEvent struct {
+	Action  string
+	Test    string
+	Output  string
+	Elapsed float64
+}
+
+// testRun is what one go test -json run said about each test.
+type testRun struct {
+	result  map[string]string // test -> pass, fail, skip
+	elapsed map[string]time.Duration
+	output  map[string]string // test -> its output lines
+	all     string            // all output, the tests' and the binary's
+	code    int
+}
+
+// goTest runs the go command that built this test on a package under
+// testdata, in this module.
+func goTest(t *testing.T, env []string, args ...string) *testRun {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs go test in a subprocess")
+	}
+	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goCmd); err != nil {
+		t.Skipf("no go command at %s", goCmd)
+	}
+	cmd := exec.Command(goCmd, append([]string{"test", "-json", "-count=1"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	r := &testRun{result: map[string]string{}, output: map[string]string{}, elapsed: map[string]time.Duration{}}
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		r.code = ee.ExitCode()
+	case err != nil:
+		t.Fatalf("go test: %v\n%s", err, stderr.String())
+	}
+	for _, line := range bytes.Split(out, []byte("\n")) {
+		var e testEvent
+		if len(line) == 0 || json.Unmarshal(line, &e) != nil {
+			continue
+		}
+		r.all += e.Output
+		if e.Test == "" {
+			continue
+		}
+		switch e.Action {
+		case "pass", "fail", "skip":
+			r.result[e.Test] = e.Action
+			r.elapsed[e.Test] = time.Duration(e.Elapsed * float64(time.Second))
+		case "output":
+			r.output[e.Test] += e.Output
+		}
+	}
+	if len(r.result) == 0 && !strings.Contains(strings.Join(args, " "), "-bench") {
+		t.Fatalf("go test %s ran no test (exit %d):\n%s\n%s", args, r.code, out, stderr.String())
+	}
+	return r
+}
+
+// leaks lists the tests of testdata/leaky that leak, with the class each
+// must be reported with. Every other test there must pass.
+var leaks = map[string]classify.Class{
+	"TestLeakSendNoReceiver":                                  classify.SendNoReceiver,
+	"TestLeakReceiveNoSender":                                 classify.ReceiveNoSender,
+	"TestLeakNilChannelSend":                                  classify.NilChannelSend,
+	"TestLeakNilChannelReceive":                               classify.NilChannelReceive,
+	"TestLeakSelectForever":                                   classify.SelectForever,
+	"TestLeakRangeNeverClosed":                                classify.RangeNeverClosed,
+	"TestLeakContextNeverDone":                                classify.ContextNeverDone,
+	"TestLeakMutexDeadlock":                                   classify.MutexDeadlock,
+	"TestLeakWaitGroupNeverDone":                              classify.WaitGroupNeverDone,
+	"TestLeakCondNeverSignalled":                              classify.CondNeverSignalled,
+	"TestLeakGrandchildSendNoReceiver":                        classify.SendNoReceiver,
+	"TestParentOfLeakySubtest/TestLeakSubtestReceiveNoSender": classify.ReceiveNoSender,
+	"FuzzLeakSendNoReceiver/seed#0":                           classify.SendNoReceiver,
+	"FuzzLeakWholeTargetReceiveNoSender":                      classify.ReceiveNoSender,
+}
+
+// checkLeaky checks that exactly the leaking tests failed, each named in
+// its own report with its class; parents of leaking subtests fail without
+// a report of their own.
+func checkLeaky(t *testing.T, r *testRun, want map[string]classify.Class) {
+	t.Helper()
+	for test, class := range want {
+		out := r.output[test]
+		if r.result[test] != "fail" {
+			t.Errorf("%s: %q, want fail", test, r.result[test])
+		}
+		for _, s := range []string{"leakhound: found 1 leaked goroutine", "] " + string(class) + " (", "test:       " + test + "\n", "fix:"} {
+			if !strings.Contains(out, s) {
+				t.Errorf("%s: report lacks %q:\n%s", test, s, out)
+			}
+		}
+	}
+	for test, res := range r.result {
+		if _, ok := want[test]; ok {
+			continue
+		}
+		parent := false
+		for leaky := range want {
+			parent = parent || strings.HasPrefix(leaky, test+"/")
+		}
+		if strings.Contains(r.output[test], "leakhound:") {
+			t.Errorf("%s was reported:\n%s", test, r.output[test])
+		}
+		if !parent && res != "pass" {
+			t.Errorf("%s: %q, want pass:\n%s", test, res, r.output[test])
+		}
+	}
+}
+
+func TestLeakyPackage(t *testing.T) {
+	r := goTest(t, nil, "./testdata/leaky")
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1", r.code)
+	}
+	checkLeaky(t, r, leaks)
+	for _, clean := range []string{"TestCleanWorkers", "TestCleanSlowExit", "TestCleanSubtests/b", "FuzzCleanTracked/seed#1"} {
+		if r.result[clean] != "pass" {
+			t.Errorf("%s did not pass", clean)
+		}
+	}
+	// Under GOEXPERIMENT=goroutineleakprofile (inherited by the
+	// subprocess) a send on a channel nothing else holds is proven.
+	if pprof.Lookup("goroutineleak") != nil {
+		if out := r.output["TestLeakSendNoReceiver"]; !strings.Contains(out, "send-no-receiver (proven)") {
+			t.Errorf("not proven:\n%s", out)
+		}
+	}
+}
+
+// Runs repeated and shuffled: a leak of one run is not blamed on the next.
+func TestLeakyPackageCountShuffle(t *testing.T) {
+	r := goTest(t, nil, "-count=3", "-shuffle=on", "-run", "^(TestCleanWorkers|TestLeakSendNoReceiver|TestCleanSubtests)$", "./testdata/leaky")
+	checkLeaky(t, r, map[string]classify.Class{"TestLeakSendNoReceiver": classify.SendNoReceiver})
+	if n := strings.Count(r.output["TestLeakSendNoReceiver"], "leakhound: found 1 leaked goroutine"); n != 3 {
+		t.Errorf("want 3 reports of 1 goroutine each, got %d:\n%s", n, r.output["TestLeakSendNoReceiver"])
+	}
+}
+
+func TestLeakyBenchmarks(t *testing.T) {
+	r := goTest(t, nil, "-run=^$", "-bench=.", "-benchtime=2x", "./testdata/leaky")
+	checkLeaky(t, r, map[string]classify.Class{"BenchmarkLeakReceiveNoSender": classify.ReceiveNoSender})
+	if strings.Contains(r.output["BenchmarkCleanTracked"], "FAIL") {
+		t.Errorf("BenchmarkCleanTracked failed:\n%s", r.output["BenchmarkCleanTracked"])
+	}
+}
+
+func TestVerifyTestMainNamesTest(t *testing.T) {
+	r := goTest(t, nil, "./testdata/testmain")
+	if r.code != 1 {
+		t.Errorf("exit code %d, want 1", r.code)
+	}
+	for _, want := range []string{"] send-no-receiver (", "test:       TestLeaksWithoutTrack\n", "testmain_test.go:"} {
+		if !strings.Contains(r.all, want) {
+			t.Errorf("output lacks %q:\n%s", want, r.all)
+		}
+	}
+	for _, test := range []string{"TestPasses", "TestAlsoPasses", "TestLeaksWithoutTrack", "TestLeaksThroughHelper"} {
+		if r.result[test] != "pass" {
+			t.Errorf("%s: %q; the tests themselves pass, the binary fails", test, r.result[test])
+		}
+	}
+	// The helper's goroutine outlives the test that started it: nothing
+	// names the test, unless the runtime keeps the creators' stacks.
+	if !strings.Contains(r.all, "] range-never-closed (") || !strings.Contains(r.all, "test:       unknown") {
+		t.Errorf("the helper's leak:\n%s", r.all)
+	}
+	r = goTest(t, []string{"GODEBUG=" + os.Getenv("GODEBUG") + ",tracebackancestors=5"}, "./testdata/testmain")
+	for _, want := range []string{"test:       TestLeaksThroughHelper\n", "created at: github.com/leakhound/leakhound/testdata/testmain.startWorker\n"} {
+		if !strings.Contains(r.all, want) {
+			t.Errorf("with tracebackancestors, output lacks %q:\n%s", want, r.all)
+		}
+	}
+	r = goTest(t, nil, "-run=^TestPasses$", "./testdata/testmain")
+	if r.code != 0 || strings.Contains(r.all, "leakhound:") {
+		t.Errorf("-run of a clean test: exit %d:\n%s", r.code, r.all)
+	}
+}
+
+// TestProofIsImmediate needs the goroutineleak profile: Go 1.26 built with
+// GOEXPERIMENT=goroutineleakprofile (.ci/run does), Go 1.27 and later. It
+// runs in a subprocess because a proven leak can never be released and
+// would stay in this test binary for good.
+func TestProofIsImmediate(t *testing.T) {
+	if pprof.Lookup("goroutineleak") == nil {
+		t.Skip("no goroutineleak profile: build with GOEXPERIMENT=goroutineleakprofile")
+	}
+	r := goTest(t, []string{leakhound.SettleEnv + "=10m"}, "-run=^TestLeakSendNoReceiver$", "./testdata/leaky")
+	const test = "TestLeakSendNoReceiver"
+	checkLeaky(t, r, map[string]classify.Class{test: classify.SendNoReceiver})
+	if out := r.output[test]; !strings.Contains(out, "send-no-receiver (proven)") || !strings.Contains(out, "proven by the runtime") {
+		t.Errorf("want a proven send-no-receiver:\n%s", out)
+	}
+	// Generous for a loaded 2-core machine, far below the budget.
+	if took := r.elapsed[test]; took > 30*time.Second {
+		t.Errorf("a proven leak took %v to report with a 10m settle budget", took)
+	}
+	t.Logf("proven leak reported after %v", r.elapsed[test])
+}
