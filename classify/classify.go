@@ -298,6 +298,10 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 		if inContext(g.Stack) {
 			return ContextNeverDone, ""
 		}
+		if hasFrame(g.Stack, "net/http.(*persistConn).roundTrip") {
+			// An HTTP client waiting for its response: I/O by another name.
+			return IOWithoutDeadline, ""
+		}
 		return c.refineSelect(g, top), ""
 	case "sync.Mutex.Lock", "sync.RWMutex.Lock", "sync.RWMutex.RLock":
 		return MutexDeadlock, ""
@@ -323,6 +327,15 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 		}
 	}
 	return Waiting, ""
+}
+
+func hasFrame(s []stack.Frame, fn stack.Func) bool {
+	for _, f := range s {
+		if f.Func == fn {
+			return true
+		}
+	}
+	return false
 }
 
 // inContext reports stacks parked inside package context: the goroutine

@@ -96,6 +96,7 @@ func TestClasses(t *testing.T) {
 		{"runnable", stack.Goroutine{State: "runnable", Stack: frames("main.w /x.go:3")}, Runnable, OK},
 		{"go wg.Wait() from user code", stack.Goroutine{State: "sync.WaitGroup.Wait", Stack: frames("sync.(*WaitGroup).Wait /go/wg.go:1"), CreatedBy: stack.Frame{Func: "main.main"}}, WaitGroupNeverDone, Suspect},
 		{"go time.Sleep from user code", stack.Goroutine{State: "sleep", Stack: frames("time.Sleep /go/time.go:1"), CreatedBy: stack.Frame{Func: "main.main"}}, Sleeping, OK},
+		{"http client waiting", stack.Goroutine{State: "select", Minutes: 10, Stack: frames("net/http.(*persistConn).roundTrip /go/transport.go:1", "main.w /x.go:3")}, IOWithoutDeadline, Suspect},
 		{"gc worker", stack.Goroutine{State: "GC worker (idle)", Stack: frames("runtime.gopark /go/proc.go:1", "runtime.gcBgMarkWorker /go/mgc.go:1")}, System, OK},
 		{"syscall", stack.Goroutine{State: "syscall", Stack: frames("syscall.Syscall /go/s.go:1", "main.w /x.go:3")}, Waiting, OK},
 		{"context propagateCancel", stack.Goroutine{State: "select", Stack: frames("context.(*cancelCtx).propagateCancel.func2 /go/context.go:1")}, ContextNeverDone, Suspect},

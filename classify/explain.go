@@ -18,20 +18,28 @@ func (c *Classifier) explain(f *Finding) {
 	}
 	if f.Class == Idle {
 		f.Explanation = fmt.Sprintf("%s in %s at %s: %s.", plural(f.Count, "goroutine waits", "goroutines wait"),
-			f.BlockedAt.Func, pos(f.BlockedAt), strings.TrimSuffix(f.Rule, "."))
+			shortFunc(f.BlockedAt.Func), pos(f.BlockedAt), strings.TrimSuffix(f.Rule, "."))
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s %s", plural(f.Count, "goroutine", "goroutines"), verb(f.Count))
+	fmt.Fprintf(&b, "%s ", plural(f.Count, "goroutine", "goroutines"))
+	switch {
+	case f.WaitReason == "":
+		b.WriteString(verb(f.Count, "waits", "wait"))
+	case !info.Leak:
+		fmt.Fprintf(&b, "%s %s", verb(f.Count, "is", "are"), f.WaitReason)
+	default:
+		fmt.Fprintf(&b, "%s in %q", verb(f.Count, "is blocked", "are blocked"), f.WaitReason)
+	}
 	if f.MaxMinutes > 0 {
 		fmt.Fprintf(&b, " (for up to %d minutes)", f.MaxMinutes)
 	}
-	fmt.Fprintf(&b, " in %q in %s at %s", f.WaitReason, f.BlockedAt.Func, pos(f.BlockedAt))
+	fmt.Fprintf(&b, " in %s at %s", shortFunc(f.BlockedAt.Func), pos(f.BlockedAt))
 	if f.BlockedAt.Source != "" {
 		fmt.Fprintf(&b, " (`%s`)", f.BlockedAt.Source)
 	}
 	if f.CreatedAt.Func != "" {
-		fmt.Fprintf(&b, ", started by %s at %s", f.CreatedAt.Func, pos(f.CreatedAt))
+		fmt.Fprintf(&b, ", started by %s at %s", shortFunc(f.CreatedAt.Func), pos(f.CreatedAt))
 		if f.CreatedByGoroutine != 0 {
 			fmt.Fprintf(&b, " in goroutine %d", f.CreatedByGoroutine)
 		}
@@ -59,11 +67,20 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-func verb(n int) string {
+func verb(n int, one, many string) string {
 	if n == 1 {
-		return "is blocked"
+		return one
 	}
-	return "are blocked"
+	return many
+}
+
+// shortFunc drops the import path but its last element:
+// "github.com/x/y/demo.lookup" becomes "demo.lookup".
+func shortFunc(f string) string {
+	if f == "" {
+		return "a function not in the stack"
+	}
+	return f[strings.LastIndexByte(f, '/')+1:]
 }
 
 // pos prints a location as file.go:12.

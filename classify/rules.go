@@ -128,6 +128,7 @@ var DefaultRules = []Rule{
 	mustRule(Any, "net.(*netFD).accept", "a listener's accept loop"),
 	mustRule(Any, "os/signal.signal_recv", "the os/signal delivery loop"),
 	mustRule(Any, "os/signal.loop", "the os/signal delivery loop"),
+	mustRule(Top, "os/signal.NotifyContext.func1", "signal.NotifyContext waiting for a signal"),
 	mustRule(Any, "testing.(*T).Run", "the testing runner waiting for a test"),
 	mustRule(Any, "testing.(*T).Parallel", "a parallel test waiting for its turn"),
 	mustRule(Any, "testing.runTests", "the testing runner"),

@@ -1,0 +1,66 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/leakhound/leakhound/internal/demo"
+	"github.com/leakhound/leakhound/internal/remote"
+)
+
+// demo runs leakhound's main job on a built-in example: a service on
+// loopback whose endpoints leak, each beside a fixed twin. It drives traffic,
+// reads the service the way "analyze URL" does, and prints the report.
+func demoCmd(e *env, args []string) int {
+	var a analyzeFlags
+	fs := a.register("demo", e)
+	keep := fs.Bool("keep", false, "leave the service running for you to explore, until interrupted")
+	addr := fs.String("addr", "127.0.0.1:0", "loopback `address` to serve on")
+	requests := fs.Int("requests", 5, "requests to send to each endpoint")
+	if _, err := parseFlags(fs, args); err != nil {
+		return flagExit(fs, err)
+	}
+	if err := a.check(); err != nil {
+		fmt.Fprintf(e.stderr, "leakhound demo: %v\n", err)
+		return ExitError
+	}
+	svc, err := demo.Start(*addr)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "leakhound demo: %v\n", err)
+		return ExitError
+	}
+	defer svc.Close()
+	leaky := 0
+	for _, ep := range svc.Endpoints() {
+		if ep.Leak {
+			leaky++
+		}
+	}
+	fmt.Fprintf(e.stderr, "demo service on %s: %d leaky endpoints, each beside a fixed twin; sending %d requests to each...\n",
+		svc.URL(), leaky, *requests)
+	if err := svc.Drive(e.ctx, *requests); err != nil {
+		fmt.Fprintf(e.stderr, "leakhound demo: driving traffic: %v\n", err)
+		return ExitError
+	}
+	fmt.Fprintf(e.stderr, "reading %s the way `leakhound analyze %s` does:\n\n", svc.URL(), svc.URL())
+	c := a.classifier()
+	res, err := remote.Fetch(e.ctx, svc.URL(), a.remoteOptions(e), c.Add)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "leakhound demo: %v\n", err)
+		return ExitError
+	}
+	r := c.Report()
+	if code := a.render(e, describe(svc.URL(), res), r); code == ExitError {
+		return code
+	}
+	if !r.HasLeaks() {
+		fmt.Fprintf(e.stderr, "leakhound demo: the demo's leaks were not found\n")
+		return ExitError
+	}
+	if *keep {
+		fmt.Fprintf(e.stderr, "\nThe service runs at %s until you press Ctrl-C. Try:\n  leakhound analyze %s\n  %s/debug/pprof/goroutine?debug=2\n",
+			svc.URL(), svc.URL(), svc.URL())
+		<-e.ctx.Done()
+	}
+	// The leaks are the demo's point: finding them is success.
+	return ExitOK
+}
