@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/demo"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -146,6 +148,85 @@ func TestAnalyzeBadInput(t *testing.T) {
 			}
 			if time.Since(start) > 5*time.Second {
 				t.Errorf("took %v", time.Since(start))
+			}
+		})
+	}
+}
+
+// TestDemo runs the README's first command in process: every leaky
+// endpoint's class is reported, none of the fixed twins' functions are.
+func TestDemo(t *testing.T) {
+	code, out, errOut := run(t, "", "demo", "--format", "json", "--requests", "3")
+	if code != ExitOK {
+		t.Fatalf("demo exit %d: %s", code, errOut)
+	}
+	var doc report.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	// The twins block in the same functions; the handler that started
+	// them tells them apart.
+	type key struct{ blocked, creator string }
+	byFunc := map[key]string{}
+	for _, f := range doc.Findings {
+		if f.Verdict != "ok" {
+			byFunc[key{f.BlockedAt.Func, f.CreatedAt.Func}] = string(f.Class)
+		}
+	}
+	for _, ep := range demo.New().Endpoints() {
+		class, found := byFunc[key{ep.Func, ep.Handler}]
+		switch {
+		case ep.Leak && ep.Class.IsLeak() && ep.Class != "io-without-deadline" && class != string(ep.Class):
+			t.Errorf("%s: %s reported as %q, want %s", ep.Path, ep.Func, class, ep.Class)
+		case !ep.Leak && found:
+			t.Errorf("%s: the fixed twin %s is reported as %s", ep.Path, ep.Func, class)
+		}
+	}
+	if code, _, errOut := run(t, "", "demo", "--addr", "10.0.0.1:0"); code != ExitError || !strings.Contains(errOut, "loopback") {
+		t.Errorf("non-loopback demo: exit %d, %q", code, errOut)
+	}
+}
+
+// TestAnalyzeURL reads a live service both ways: a full dump and, as for
+// a large service, profiles only.
+func TestAnalyzeURL(t *testing.T) {
+	svc, err := demo.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	if err := svc.Drive(t.Context(), 2); err != nil {
+		t.Fatal(err)
+	}
+	for _, full := range []string{"always", "never"} {
+		t.Run(full, func(t *testing.T) {
+			code, out, errOut := run(t, "", "analyze", "--format", "json", "--full", full, svc.URL())
+			if code != ExitLeaks {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			var doc report.Document
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			classes := map[string]bool{}
+			proven := 0
+			for _, f := range doc.Findings {
+				classes[string(f.Class)] = true
+				proven += f.Proven
+				if full == "never" && len(f.GoroutineIDs) > 0 {
+					t.Errorf("goroutine ids from a profile: %v", f.GoroutineIDs)
+				}
+			}
+			for _, c := range []string{"send-no-receiver", "receive-no-sender", "select-forever", "range-never-closed", "context-never-done", "mutex-deadlock", "waitgroup-never-done", "cond-never-signalled"} {
+				if !classes[c] {
+					t.Errorf("no %s finding; got %v", c, classes)
+				}
+			}
+			if strings.Contains(doc.Input, "leak proof") != (proven > 0) {
+				t.Errorf("input %q but %d proven", doc.Input, proven)
+			}
+			if pprof.Lookup("goroutineleak") != nil && proven == 0 {
+				t.Errorf("the runtime has the goroutineleak profile, and nothing is proven")
 			}
 		})
 	}
