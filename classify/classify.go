@@ -9,6 +9,7 @@ package classify
 import (
 	"cmp"
 	"math/bits"
+	"regexp"
 	"slices"
 	"strings"
 	"unsafe"
@@ -356,6 +357,8 @@ func (c *Classifier) refineReceive(g *stack.Goroutine, top int) Class {
 	if top < len(g.Stack) {
 		if line, ok := c.cfg.Source.Line(g.Stack[top].File, g.Stack[top].Line); ok {
 			switch {
+			case timerWait.MatchString(line):
+				return Sleeping
 			case isRange(line):
 				return RangeNeverClosed
 			case strings.Contains(line, ".Done()"):
@@ -375,6 +378,10 @@ func (c *Classifier) onLine(g *stack.Goroutine, top int, s string) bool {
 	return ok && strings.Contains(line, s)
 }
 
+// timerWait matches code that waits on a timer or ticker, which fires:
+// time.After, time.Tick, t.C.
+var timerWait = regexp.MustCompile(`time\.(After|Tick)\(|\.C\b`)
+
 func isRange(line string) bool {
 	return strings.HasPrefix(strings.TrimSpace(line), "for ") && strings.Contains(line, "range ")
 }
@@ -384,7 +391,10 @@ func isRange(line string) bool {
 func (c *Classifier) refineSelect(g *stack.Goroutine, top int) Class {
 	if top < len(g.Stack) {
 		cases := c.cfg.Source.selectCases(g.Stack[top].File, g.Stack[top].Line)
-		if len(cases) > 0 && !slices.ContainsFunc(cases, func(s string) bool { return !strings.Contains(s, ".Done()") }) {
+		switch {
+		case slices.ContainsFunc(cases, timerWait.MatchString):
+			return Sleeping // a timer case wakes it
+		case len(cases) > 0 && !slices.ContainsFunc(cases, func(s string) bool { return !strings.Contains(s, ".Done()") }):
 			return ContextNeverDone
 		}
 	}

@@ -24,6 +24,12 @@ func f(ch chan int, ctx context.Context) {
 	case <-ctx.Done():
 	}
 	<-ch
+	for range time.Tick(time.Second) {
+	}
+	select {
+	case <-ch:
+	case <-ticker.C:
+	}
 }
 
 func g() {
@@ -69,11 +75,13 @@ func TestClasses(t *testing.T) {
 	}{
 		{"send", stack.Goroutine{State: "chan send", Stack: frames("main.w /x.go:3")}, SendNoReceiver, Suspect},
 		{"send proven", stack.Goroutine{State: "chan send", Leaked: true, Stack: frames("main.w /x.go:3")}, SendNoReceiver, Leak},
-		{"receive", stack.Goroutine{State: "chan receive", Stack: frames(at("15"))}, ReceiveNoSender, Suspect},
+		{"receive", stack.Goroutine{State: "chan receive", Stack: frames(at("14"))}, ReceiveNoSender, Suspect},
 		{"range by source", stack.Goroutine{State: "chan receive", Stack: frames(at("4"))}, RangeNeverClosed, Suspect},
 		{"ctx.Done receive by source", stack.Goroutine{State: "chan receive", Stack: frames(at("6"))}, ContextNeverDone, Suspect},
 		{"select on ctx.Done only", stack.Goroutine{State: "select", Stack: frames(at("7"))}, ContextNeverDone, Suspect},
 		{"select with other cases", stack.Goroutine{State: "select", Stack: frames(at("10"))}, SelectForever, Suspect},
+		{"range over a ticker", stack.Goroutine{State: "chan receive", Stack: frames(at("15"))}, Sleeping, OK},
+		{"select with a ticker case", stack.Goroutine{State: "select", Stack: frames(at("17"))}, Sleeping, OK},
 		{"nil send", stack.Goroutine{State: "chan send (nil chan)", Stack: frames("main.w /x.go:3")}, NilChannelSend, Suspect},
 		{"nil receive", stack.Goroutine{State: "chan receive (nil chan)", Stack: frames("main.w /x.go:3")}, NilChannelReceive, Suspect},
 		{"nil Background().Done()", stack.Goroutine{State: "chan receive (nil chan)", Stack: frames(at("6"))}, ContextNeverDone, Suspect},
@@ -173,13 +181,13 @@ func TestConcreteFix(t *testing.T) {
 	c := New(Config{Source: &Source{Roots: []string{dir}}})
 	// The dump names the file by the build machine's path.
 	c.Add(&stack.Goroutine{State: "chan send", Count: 1,
-		Stack:     []stack.Frame{{Func: "main.g.func1", File: "/build/src/main.go", Line: 20}},
-		CreatedBy: stack.Frame{Func: "main.g", File: "/build/src/main.go", Line: 19}})
+		Stack:     []stack.Frame{{Func: "main.g.func1", File: "/build/src/main.go", Line: 26}},
+		CreatedBy: stack.Frame{Func: "main.g", File: "/build/src/main.go", Line: 25}})
 	f := c.Report().Findings[0]
 	if f.BlockedAt.Source != "ch <- result{}" || f.CreatedAt.Source != "go func() {" {
 		t.Errorf("source lines = %q, %q", f.BlockedAt.Source, f.CreatedAt.Source)
 	}
-	if !strings.Contains(f.Fix, "main.go:18 change make(chan result) to make(chan result, 1)") {
+	if !strings.Contains(f.Fix, "main.go:24 change make(chan result) to make(chan result, 1)") {
 		t.Errorf("fix = %q", f.Fix)
 	}
 	if !strings.Contains(f.Explanation, "time.After") {

@@ -26,8 +26,10 @@ func (c *Classifier) explain(f *Finding) {
 	switch {
 	case f.WaitReason == "":
 		b.WriteString(verb(f.Count, "waits", "wait"))
-	case !info.Leak:
+	case f.WaitReason == "running" || f.WaitReason == "runnable":
 		fmt.Fprintf(&b, "%s %s", verb(f.Count, "is", "are"), f.WaitReason)
+	case !info.Leak:
+		fmt.Fprintf(&b, "%s in %q", verb(f.Count, "waits", "wait"), f.WaitReason)
 	default:
 		fmt.Fprintf(&b, "%s in %q", verb(f.Count, "is blocked", "are blocked"), f.WaitReason)
 	}

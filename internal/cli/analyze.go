@@ -93,16 +93,13 @@ func (a *analyzeFlags) remoteOptions(e *env) remote.Options {
 
 // filter applies --min-count, --min-minutes and --class. Proven leaks are
 // never filtered by count or age: the runtime's word is final.
-func (a *analyzeFlags) filter(r *classify.Report) {
-	r.Keep(func(f *classify.Finding) bool {
-		if len(a.classes) > 0 && !slices.Contains(a.classes, string(f.Class)) {
-			return false
-		}
-		if f.Verdict == classify.Suspect && (f.Count < a.minCount || f.MaxMinutes < a.minMinutes) {
-			return false
-		}
-		return true
-	})
+func (a *analyzeFlags) filter(r *classify.Report) { r.Keep(a.keep) }
+
+func (a *analyzeFlags) keep(f *classify.Finding) bool {
+	if len(a.classes) > 0 && !slices.Contains(a.classes, string(f.Class)) {
+		return false
+	}
+	return f.Verdict != classify.Suspect || (f.Count >= a.minCount && f.MaxMinutes >= a.minMinutes)
 }
 
 // render writes the report and returns the exit code it calls for.

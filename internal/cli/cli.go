@@ -42,6 +42,7 @@ func init() {
 	commands = []command{
 		{"analyze", "[flags] [FILE|URL|-]", "find and explain leaks in a goroutine dump, profile or live service", analyze},
 		{"demo", "[--keep] [flags]", "start a leaky demo service, drive traffic, and analyze it", demoCmd},
+		{"watch", "[flags] URL...", "watch live services and report the goroutine groups that grow", watch},
 		{"classes", "", "list the leak classes and their fixes", classes},
 		{"version", "", "print the version", version},
 		{"help", "[command]", "show help", help},

@@ -57,8 +57,8 @@ func demoCmd(e *env, args []string) int {
 		return ExitError
 	}
 	if *keep {
-		fmt.Fprintf(e.stderr, "\nThe service runs at %s until you press Ctrl-C. Try:\n  leakhound analyze %s\n  %s/debug/pprof/goroutine?debug=2\n",
-			svc.URL(), svc.URL(), svc.URL())
+		fmt.Fprintf(e.stderr, "\nThe service runs at %s until you press Ctrl-C. Try:\n  leakhound analyze %s\n  %s/debug/leaks/  (its own leak monitor, a sample every %v)\n  %s/debug/pprof/goroutine?debug=2\n",
+			svc.URL(), svc.URL(), svc.URL(), demo.MonitorInterval, svc.URL())
 		<-e.ctx.Done()
 	}
 	// The leaks are the demo's point: finding them is success.

@@ -1,0 +1,178 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// binDir holds programs the tests build, for the whole test binary.
+var binDir string
+
+func TestMain(m *testing.M) {
+	var err error
+	binDir, err = os.MkdirTemp("", "leakhound-cli")
+	if err != nil {
+		panic(err)
+	}
+	code := m.Run()
+	os.RemoveAll(binDir)
+	os.Exit(code)
+}
+
+var (
+	targetOnce sync.Once
+	targetBin  string
+	targetErr  error
+)
+
+// startTarget runs the watchtarget program on addr and returns its URL.
+func startTarget(t *testing.T, mode, addr string) (string, *exec.Cmd) {
+	t.Helper()
+	url, cmd, err := startTargetErr(t, mode, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url, cmd
+}
+
+// startTargetErr is startTarget for goroutines other than the test's.
+func startTargetErr(t *testing.T, mode, addr string) (string, *exec.Cmd, error) {
+	targetOnce.Do(func() {
+		targetBin = filepath.Join(binDir, "watchtarget")
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", targetBin, "./testdata/watchtarget").CombinedOutput()
+		if err != nil {
+			targetErr = err
+			t.Logf("%s", out)
+		}
+	})
+	if targetErr != nil {
+		return "", nil, targetErr
+	}
+	cmd := exec.Command(targetBin, "-mode", mode, "-addr", addr)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return "", nil, fmt.Errorf("target: %v", err)
+	}
+	return "http://" + strings.TrimSpace(line), cmd, nil
+}
+
+type watchDoc struct {
+	Targets []struct {
+		URL      string      `json:"url"`
+		Samples  int         `json:"samples"`
+		Errors   int         `json:"errors"`
+		LastErr  string      `json:"last_error"`
+		Restarts []time.Time `json:"restarts"`
+		Groups   []struct {
+			Class   string `json:"class"`
+			Growing bool   `json:"growing"`
+			Growth  int    `json:"growth"`
+			Blocked struct {
+				Func string `json:"func"`
+			} `json:"blocked_at"`
+		} `json:"groups"`
+	} `json:"targets"`
+}
+
+func watchJSON(t *testing.T, args ...string) (int, watchDoc) {
+	t.Helper()
+	code, out, errOut := run(t, "", append([]string{"watch", "--format", "json"}, args...)...)
+	var doc watchDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("exit %d, not JSON: %v\n%s\n%s", code, err, out, errOut)
+	}
+	return code, doc
+}
+
+// TestWatch: a service that leaks on a schedule is reported with the
+// growing group and its class; one under steady load with no leak is not.
+func TestWatch(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	steady, _ := startTarget(t, "steady", "127.0.0.1:0")
+	code, doc := watchJSON(t, "--interval", "250ms", "--for", "2500ms", leaky, steady)
+	if code != ExitLeaks || len(doc.Targets) != 2 {
+		t.Fatalf("exit %d, %d targets; want 1, 2", code, len(doc.Targets))
+	}
+	l, s := doc.Targets[0], doc.Targets[1]
+	if l.Samples < 4 || len(l.Groups) == 0 {
+		t.Fatalf("leaky target: %d samples, groups %+v", l.Samples, l.Groups)
+	}
+	g := l.Groups[0]
+	if g.Class != "send-no-receiver" || !g.Growing || g.Growth < 10 || g.Blocked.Func != "main.fetch.func1" {
+		t.Errorf("leaky target's group = %+v", g)
+	}
+	if len(s.Groups) != 0 || s.Samples < 4 {
+		t.Errorf("steady target: %d samples, groups %+v; want none", s.Samples, s.Groups)
+	}
+}
+
+// TestWatchFailures: a dead target and one answering garbage are reported,
+// and the others go on; a target that restarts is noticed.
+func TestWatchFailures(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "http://" + dead.Addr().String()
+	dead.Close()
+	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("<html>not pprof</html>"))
+	}))
+	defer garbage.Close()
+
+	// A service that stops answering and comes back on the same address.
+	restarting, cmd := startTarget(t, "leak", "127.0.0.1:0")
+	go func() {
+		time.Sleep(700 * time.Millisecond)
+		cmd.Process.Kill()
+		cmd.Wait()
+		time.Sleep(700 * time.Millisecond)
+		if _, _, err := startTargetErr(t, "leak", strings.TrimPrefix(restarting, "http://")); err != nil {
+			t.Error(err)
+		}
+	}()
+
+	code, doc := watchJSON(t, "--interval", "200ms", "--for", "3s", leaky, deadURL, garbage.URL, restarting)
+	if code != ExitError {
+		t.Errorf("exit %d, want 2 as a target never answered", code)
+	}
+	l, d, gb, rs := doc.Targets[0], doc.Targets[1], doc.Targets[2], doc.Targets[3]
+	if l.Samples < 5 || len(l.Groups) == 0 || l.Errors != 0 {
+		t.Errorf("the healthy target did not go on: %+v", l)
+	}
+	if d.Samples != 0 || !strings.Contains(d.LastErr, "connection refused") {
+		t.Errorf("dead target: %+v", d)
+	}
+	if gb.Samples != 0 || !strings.Contains(gb.LastErr, "not a pprof profile") {
+		t.Errorf("garbage target: %+v", gb)
+	}
+	if rs.Errors == 0 || len(rs.Restarts) == 0 || rs.LastErr != "" {
+		t.Errorf("restarting target: %d errors, restarts %v, last error %q", rs.Errors, rs.Restarts, rs.LastErr)
+	}
+}
+
+func TestWatchBadArgs(t *testing.T) {
+	for _, args := range [][]string{{"watch"}, {"watch", "ftp://x"}, {"watch", "--interval", "0s", "http://127.0.0.1:1"}} {
+		if code, _, errOut := run(t, "", args...); code != ExitError || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, %q", args, code, errOut)
+		}
+	}
+}
