@@ -1,0 +1,46 @@
+// Package monitor watches a running process's goroutines for leaks: a group
+// of goroutines that only grows, waits for minutes in a leak-prone way, or
+// that the runtime proved can never run again.
+//
+// A Monitor samples its own process on an interval (30 s by default) at a
+// cost a production service can bear: each sample reads the goroutine
+// profile, whose longest stop-the-world pause stays well under a
+// millisecond even at 100k goroutines, classifies the stacks with the
+// classifier analyze uses, and feeds a Tracker, which keeps a bounded
+// history per group and flags the groups that grow. Full dumps, which stop
+// the world for as long as they take to write, are taken only below 1000
+// goroutines or when asked for; the runtime's leak proof (the
+// goroutineleak profile, one leak-detecting GC) is taken every tenth sample
+// when the runtime has it.
+//
+//	m := monitor.New(monitor.Config{})
+//	if err := m.Start(ctx); err != nil { ... }
+//	defer m.Stop()
+//	adminMux.Handle("/debug/leaks/", m.Handler())
+//
+// A Tracker also works alone, fed reports read elsewhere: `leakhound watch`
+// feeds it the reports of remote services.
+//
+// # The handler
+//
+// Handler returns an http.Handler that nothing registers: mount it on an
+// admin port, beside net/http/pprof, since the page names the functions,
+// files and lines of the process. Authorize adds a check of your own.
+// Requests are answered from the last sample: none takes a sample, stops
+// the world or runs a GC, however many arrive.
+//
+// Query parameters:
+//
+//	format=html   the page for a person (the default): groups that need
+//	              attention (proven, growing, waiting too long), other
+//	              suspects, and a summary of the rest, each group with its
+//	              counts over time, the explanation and the fix
+//	format=json   the document `leakhound analyze --format json` writes
+//	              (schema leakhound/v1) for the last sample, with the
+//	              monitor's state ("monitor") and every group's history
+//	              ("groups")
+//	all=1         on the page, list the groups that are not leaks in full
+//
+// Answers: 200; 400 for a bad parameter; 403 when Authorize refuses; 405
+// for methods other than GET and HEAD; 503 before the first sample.
+package monitor

@@ -1,0 +1,407 @@
+package monitor
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/report"
+)
+
+// HandlerOption configures Handler.
+type HandlerOption interface{ apply(*handlerOpts) }
+
+type handlerOpts struct {
+	authorize func(*http.Request) bool
+}
+
+type handlerOptionFunc func(*handlerOpts)
+
+func (f handlerOptionFunc) apply(o *handlerOpts) { f(o) }
+
+// Authorize makes the handler answer 403 Forbidden to requests for which
+// allow returns false. The page names the code and lines of the process,
+// so outside an admin port it needs a check.
+func Authorize(allow func(*http.Request) bool) HandlerOption {
+	return handlerOptionFunc(func(o *handlerOpts) { o.authorize = allow })
+}
+
+// Handler returns the monitor's page: HTML for a person, JSON with
+// ?format=json. Mount it yourself, on an admin port beside net/http/pprof:
+//
+//	mux.Handle("/debug/leaks/", m.Handler())
+//
+// Every request is answered from the last sample: none takes a sample, stops
+// the world or runs a GC, however many arrive. Before the first sample it
+// answers 503.
+func (m *Monitor) Handler(opts ...HandlerOption) http.Handler {
+	var o handlerOpts
+	for _, opt := range opts {
+		opt.apply(&o)
+	}
+	return &handler{m: m, o: o}
+}
+
+type handler struct {
+	m *Monitor
+	o handlerOpts
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "no-store")
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		httpError(w, http.StatusMethodNotAllowed, "use GET")
+		return
+	}
+	if h.o.authorize != nil && !h.o.authorize(r) {
+		httpError(w, http.StatusForbidden, "forbidden")
+		return
+	}
+	q := r.URL.Query()
+	format := q.Get("format")
+	if format != "" && format != "html" && format != "json" {
+		httpError(w, http.StatusBadRequest, fmt.Sprintf("format=%q: want html or json", format))
+		return
+	}
+	all, err := boolParam(q.Get("all"))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, "all: "+err.Error())
+		return
+	}
+	last := h.m.Last()
+	if last == nil {
+		w.Header().Set("Retry-After", strconv.Itoa(int(h.m.cfg.Interval.Seconds()+1)))
+		httpError(w, http.StatusServiceUnavailable, "no sample yet: the monitor has not started or is taking its first")
+		return
+	}
+	var b bytes.Buffer
+	if format == "json" {
+		w.Header().Set("Content-Type", "application/json")
+		enc := json.NewEncoder(&b)
+		enc.SetIndent("", "  ")
+		err = enc.Encode(h.m.document(last))
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		err = pageTemplate.Execute(&b, h.m.page(last, all))
+	}
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(b.Bytes())
+	}
+}
+
+func boolParam(s string) (bool, error) {
+	if s == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(s)
+}
+
+func httpError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(code)
+	fmt.Fprintf(w, "leakhound monitor: %s\n", msg)
+}
+
+// Document is the handler's JSON: the document analyze writes (schema
+// leakhound/v1, docs/json.md) for the last sample, plus the monitor's state
+// and every group's history.
+type Document struct {
+	report.Document
+	Monitor Status     `json:"monitor"`
+	Groups  []GroupDoc `json:"groups"`
+}
+
+// Status is the monitor's state in the JSON document.
+type Status struct {
+	IntervalSeconds float64     `json:"interval_seconds"`
+	Samples         int         `json:"samples"`
+	Last            SampleDoc   `json:"last_sample"`
+	Recent          []SampleDoc `json:"recent_samples"` // oldest first
+}
+
+// SampleDoc is when a sample ran and what it cost.
+type SampleDoc struct {
+	Seq          int       `json:"seq"`
+	Time         time.Time `json:"time"`
+	Goroutines   int       `json:"goroutines"`
+	Full         bool      `json:"full"`
+	Proof        bool      `json:"proof"`
+	ProofTaken   bool      `json:"proof_taken"`
+	WallSeconds  float64   `json:"wall_seconds"`
+	PauseSeconds float64   `json:"pause_seconds"`
+}
+
+// GroupDoc is one group of the tracker in the JSON document.
+type GroupDoc struct {
+	Class      classify.Class    `json:"class"`
+	Verdict    classify.Verdict  `json:"verdict"` // of the group's latest finding
+	BlockedAt  classify.Location `json:"blocked_at"`
+	CreatedAt  classify.Location `json:"created_at"`
+	Count      int               `json:"count"`
+	FirstCount int               `json:"first_count"`
+	Growth     int               `json:"growth"`
+	Growing    bool              `json:"growing"`
+	Grown      bool              `json:"grown"`
+	Old        bool              `json:"old"`
+	Proven     bool              `json:"proven"`
+	Leaking    bool              `json:"leaking"`
+	FirstSeen  time.Time         `json:"first_seen"`
+	LastSeen   time.Time         `json:"last_seen"`
+	GrewAt     *time.Time        `json:"grew_at,omitempty"`
+	History    []Point           `json:"history"`
+}
+
+func sampleDoc(s *Sample) SampleDoc {
+	return SampleDoc{Seq: s.Seq, Time: s.Time, Goroutines: s.Goroutines, Full: s.Full, Proof: s.Proof,
+		ProofTaken: s.ProofTaken, WallSeconds: s.Wall.Seconds(), PauseSeconds: s.Pause.Seconds()}
+}
+
+func (m *Monitor) document(last *Sample) *Document {
+	r := *last.Report // a copy: the report is shared with other requests
+	if r.Goroutines == nil {
+		r.Goroutines = []classify.GoroutineInfo{}
+	}
+	d := &Document{
+		Document: report.Document{Schema: report.Schema, Input: last.Input(), Report: &r},
+		Monitor: Status{IntervalSeconds: m.cfg.Interval.Seconds(), Samples: m.tracker.Samples(),
+			Last: sampleDoc(last), Recent: []SampleDoc{}},
+		Groups: []GroupDoc{},
+	}
+	for _, s := range m.Costs() {
+		d.Monitor.Recent = append(d.Monitor.Recent, sampleDoc(&s))
+	}
+	for _, g := range m.tracker.Groups() {
+		gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, BlockedAt: g.Finding.BlockedAt,
+			CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
+			Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
+			FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
+		if gd.CreatedAt.Func == "" {
+			gd.CreatedAt = g.Key.Created
+		}
+		if !g.GrewAt.IsZero() {
+			gd.GrewAt = &g.GrewAt
+		}
+		d.Groups = append(d.Groups, gd)
+	}
+	return d
+}
+
+// page is what the HTML template shows.
+type page struct {
+	Sample    *Sample
+	Interval  time.Duration
+	Samples   int
+	Growing   int
+	Attention []card // leaking or proven: what a person should look at
+	Steady    []card // suspect by class, not growing
+	Others    []card // not leaks, listed with all=1
+	OKByClass []classCount
+	All       bool
+}
+
+type card struct {
+	Group
+	Verdict   string // leak, suspect, ok: the CSS class
+	Tags      []string
+	Blocked   classify.Location
+	Created   classify.Location
+	Spark     string // polyline points
+	SparkMax  int
+	SparkDots string // the last point
+}
+
+type classCount struct {
+	Class classify.Class
+	Count int
+}
+
+func (m *Monitor) page(last *Sample, all bool) *page {
+	p := &page{Sample: last, Interval: m.cfg.Interval, Samples: m.tracker.Samples(), All: all}
+	okCount := map[classify.Class]int{}
+	for _, g := range m.tracker.Groups() {
+		if g.Count == 0 {
+			continue
+		}
+		if g.Growing {
+			p.Growing++
+		}
+		c := newCard(g)
+		switch {
+		case g.Leaking() || g.Finding.Verdict == classify.Leak:
+			p.Attention = append(p.Attention, c)
+		case g.Finding.Verdict == classify.Suspect:
+			p.Steady = append(p.Steady, c)
+		default:
+			okCount[g.Key.Class] += g.Count
+			if all {
+				p.Others = append(p.Others, c)
+			}
+		}
+	}
+	for _, info := range classify.Classes {
+		if n := okCount[info.Class]; n > 0 {
+			p.OKByClass = append(p.OKByClass, classCount{info.Class, n})
+		}
+	}
+	return p
+}
+
+func newCard(g Group) card {
+	c := card{Group: g, Verdict: string(g.Finding.Verdict), Blocked: g.Finding.BlockedAt, Created: g.Finding.CreatedAt}
+	if c.Created.Func == "" {
+		c.Created = g.Key.Created
+	}
+	if g.Proven {
+		c.Tags = append(c.Tags, fmt.Sprintf("%d proven", g.Finding.Proven))
+	}
+	switch {
+	case g.Growing:
+		c.Tags = append(c.Tags, "growing")
+	case g.Grown:
+		c.Tags = append(c.Tags, "grew until "+g.GrewAt.Format("15:04:05"))
+	}
+	if g.Old {
+		c.Tags = append(c.Tags, fmt.Sprintf("waiting %d min", g.Finding.MaxMinutes))
+	}
+	if c.Verdict == string(classify.OK) && g.Leaking() {
+		c.Verdict = "suspect"
+	}
+	c.Spark, c.SparkDots, c.SparkMax = sparkline(g.History)
+	return c
+}
+
+// Sparkline geometry, in SVG user units.
+const (
+	sparkW = 180
+	sparkH = 36
+	sparkM = 3 // margin, so the line's stroke is not cut
+)
+
+// sparkline returns the polyline points of the counts, scaled from 0 to
+// their maximum, the last point, and the maximum.
+func sparkline(pts []Point) (line, last string, top int) {
+	for _, p := range pts {
+		top = max(top, p.Count)
+	}
+	if len(pts) == 0 || top == 0 {
+		return "", "", top
+	}
+	var b strings.Builder
+	var x, y float64
+	for i, p := range pts {
+		x = sparkM
+		if len(pts) > 1 {
+			x += float64(i) * (sparkW - 2*sparkM) / float64(len(pts)-1)
+		}
+		y = sparkH - sparkM - float64(p.Count)*(sparkH-2*sparkM)/float64(top)
+		fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
+	}
+	return strings.TrimSpace(b.String()), fmt.Sprintf("%.1f,%.1f", x, y), top
+}
+
+var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
+	"base": filepath.Base,
+	"clock": func(t time.Time) string {
+		return t.Format("15:04:05")
+	},
+	"ms": func(d time.Duration) string {
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+	},
+	"x": func(s string) string { return strings.Split(s, ",")[0] },
+	"y": func(s string) string { return strings.Split(s, ",")[1] },
+}).Parse(pageHTML))
+
+const pageHTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>goroutine leaks · leakhound</title>
+<style>
+:root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --ok:#2e7d32; --spark:#3559c7; }
+* { box-sizing: border-box; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
+main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 48px; }
+h1 { font-size: 22px; margin: 0 0 4px; }
+h1 small { font-weight: normal; color: var(--dim); font-size: 15px; }
+h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+.meta { color: var(--dim); margin: 0 0 14px; }
+.stats { display: flex; gap: 12px; flex-wrap: wrap; margin: 12px 0 4px; }
+.stat { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 14px; min-width: 130px; }
+.stat b { display: block; font-size: 24px; }
+.stat.leak b { color: var(--leak); } .stat.suspect b { color: var(--suspect); } .stat.ok b { color: var(--ok); }
+.card { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--ok); border-radius: 8px; padding: 12px 16px; margin: 10px 0; }
+.card.leak { border-left-color: var(--leak); } .card.suspect { border-left-color: var(--suspect); }
+.head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+.head .class { font-weight: 600; font-size: 16px; }
+.badge { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; border-radius: 4px; padding: 1px 7px; color: #fff; background: var(--ok); }
+.badge.leak { background: var(--leak); } .badge.suspect { background: var(--suspect); }
+.tag { font-size: 12px; border: 1px solid currentColor; border-radius: 4px; padding: 0 6px; color: var(--leak); }
+.count { color: var(--dim); }
+.spark { margin-left: auto; text-align: right; color: var(--dim); font-size: 12px; }
+.spark svg { display: block; background: #f9fafc; border: 1px solid var(--line); border-radius: 4px; }
+dl { display: grid; grid-template-columns: 72px 1fr; gap: 3px 12px; margin: 10px 0 0; }
+dt { color: var(--dim); }
+dd { margin: 0; }
+code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+code.src { display: block; color: #0b6e79; }
+.fix { background: #f1f8f1; border-radius: 4px; padding: 4px 8px; }
+table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
+td, th { text-align: left; padding: 4px 14px; border-bottom: 1px solid var(--line); }
+.none { color: var(--dim); font-style: italic; }
+footer { margin-top: 32px; color: var(--dim); font-size: 13px; }
+</style>
+</head>
+<body><main>
+<h1>Goroutine leaks <small>leakhound monitor</small></h1>
+<p class="meta">{{with .Sample}}Sample {{.Seq}} at <time datetime="{{.Time.Format "2006-01-02T15:04:05Z07:00"}}">{{clock .Time}}</time>
+from the {{if .Full}}full dump{{else}}goroutine profile{{end}}{{if .Proof}} with the runtime's leak proof{{end}}:
+took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interval}}, {{.Samples}} so far.</p>
+<div class="stats">
+<div class="stat"><b>{{.Sample.Report.Total}}</b>goroutines</div>
+<div class="stat leak"><b>{{.Sample.Report.Leaks}}</b>proven leaked</div>
+<div class="stat suspect"><b>{{.Sample.Report.Suspects}}</b>suspect</div>
+<div class="stat {{if .Growing}}leak{{else}}ok{{end}}"><b>{{.Growing}}</b>growing groups</div>
+</div>
+
+<h2>Needs attention: proven, growing or waiting too long</h2>
+{{range .Attention}}{{template "card" .}}{{else}}<p class="none">No group is proven leaked, growing or waiting too long.</p>{{end}}
+
+<h2>Suspect, not growing</h2>
+{{range .Steady}}{{template "card" .}}{{else}}<p class="none">None.</p>{{end}}
+
+<h2>Not leaks</h2>
+{{if .OKByClass}}<table><tr><th>class</th><th>goroutines</th></tr>
+{{range .OKByClass}}<tr><td>{{.Class}}</td><td>{{.Count}}</td></tr>
+{{end}}</table>{{else}}<p class="none">None.</p>{{end}}
+{{if .All}}{{range .Others}}{{template "card" .}}{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
+
+<footer>Answered from the last sample; a request never takes one. Machines: <a href="?format=json">?format=json</a> (schema leakhound/v1, as <code>leakhound analyze --format json</code>, with each group's history).</footer>
+</main></body></html>
+{{define "card"}}<div class="card {{.Verdict}}">
+<div class="head"><span class="badge {{.Verdict}}">{{.Finding.Verdict}}</span><span class="class">{{.Key.Class}}</span>
+<span class="count">{{.Count}} goroutine{{if ne .Count 1}}s{{end}}{{if .Growth}}, {{if gt .Growth 0}}+{{end}}{{.Growth}} since {{clock .FirstSeen}}{{end}}</span>
+{{range .Tags}}<span class="tag">{{.}}</span>{{end}}
+<span class="spark">{{if .Spark}}<svg width="180" height="36" viewBox="0 0 180 36" role="img" aria-label="goroutines over the last {{len .History}} samples, at most {{.SparkMax}}"><polyline points="{{.Spark}}" fill="none" stroke="#3559c7" stroke-width="1.8" stroke-linejoin="round"/><circle cx="{{x .SparkDots}}" cy="{{y .SparkDots}}" r="2.5" fill="#3559c7"/></svg>{{end}}max {{.SparkMax}} over {{len .History}} samples</span></div>
+<dl>
+<dt>blocked</dt><dd><code>{{base .Blocked.File}}:{{.Blocked.Line}}</code> {{.Blocked.Func}}{{with .Blocked.Source}}<code class="src">{{.}}</code>{{end}}</dd>
+{{if .Created.Func}}<dt>created</dt><dd><code>{{base .Created.File}}:{{.Created.Line}}</code> {{.Created.Func}}{{with .Created.Source}}<code class="src">{{.}}</code>{{end}}</dd>{{end}}
+<dt>why</dt><dd>{{.Finding.Explanation}}</dd>
+{{with .Finding.Fix}}<dt>fix</dt><dd class="fix">{{.}}</dd>{{end}}
+</dl>
+</div>
+{{end}}`

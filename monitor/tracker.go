@@ -1,0 +1,462 @@
+package monitor
+
+import (
+	"cmp"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/leakhound/leakhound/classify"
+)
+
+// Key names a group of goroutines across samples: the class, the line that
+// blocks and the go statement that started them, as a finding groups them.
+// Source lines are left out so that a sample that read the source and one
+// that did not name the same group.
+type Key struct {
+	Class   classify.Class
+	Blocked classify.Location // Source is always empty
+	Created classify.Location // empty when the sample was a profile, which has no "created by"
+}
+
+// KeyOf returns the key of the group f belongs to.
+func KeyOf(f *classify.Finding) Key {
+	k := Key{Class: f.Class, Blocked: f.BlockedAt, Created: f.CreatedAt}
+	k.Blocked.Source, k.Created.Source = "", ""
+	return k
+}
+
+// String names the group in one line:
+// "send-no-receiver at endpoints.go:34 demo.lookup, created at endpoints.go:42".
+func (k Key) String() string {
+	s := fmt.Sprintf("%s at %s", k.Class, where(k.Blocked))
+	if k.Created.Func != "" {
+		s += ", created at " + where(k.Created)
+	}
+	return s
+}
+
+func where(l classify.Location) string {
+	if l.File == "" {
+		return l.Func
+	}
+	return fmt.Sprintf("%s:%d %s", filepath.Base(l.File), l.Line, l.Func)
+}
+
+// site is a key without its creation site: profiles and dumps of the same
+// goroutines agree on it.
+type site struct {
+	class   classify.Class
+	blocked classify.Location
+}
+
+func (k Key) site() site { return site{k.Class, k.Blocked} }
+
+// Point is a group's goroutine count in one sample.
+type Point struct {
+	Time  time.Time `json:"time"`
+	Count int       `json:"count"`
+}
+
+// Group is one group's state across the samples a Tracker observed.
+type Group struct {
+	Key Key
+	// Finding is the latest finding of the group: from the last sample when
+	// the group was in it, else from LastSeen.
+	Finding *classify.Finding
+	// History holds the group's counts in the samples since it was first
+	// seen, oldest first, at most TrackerConfig.History of them; a sample
+	// without the group's goroutines counts 0.
+	History    []Point
+	FirstSeen  time.Time // the first sample with goroutines of the group
+	LastSeen   time.Time // the last sample with goroutines of the group
+	FirstCount int       // the count at FirstSeen
+	Count      int       // the count in the last sample
+	Growth     int       // Count - FirstCount: the growth since first seen
+	// Growing is set when the count rose to a new high in each of the
+	// last Rise samples.
+	Growing bool
+	// GrewAt is the last sample at which the group was growing; zero if never.
+	GrewAt time.Time
+	// Grown is set from the time the group grows for as long as its count
+	// stays above halfway between where that rise started and where it
+	// ended: a leak that pauses stays flagged, a busy group that fell back
+	// does not.
+	Grown bool
+	// Old is set when the group's goroutines wait in a leak class for
+	// TrackerConfig.Minutes or more (known only from full dumps).
+	Old bool
+	// Proven is set when the runtime proved some of them leaked.
+	Proven bool
+}
+
+// Leaking reports whether the group needs a person's attention: growing or
+// grown, waiting too long in a leak class, or proven leaked.
+func (g *Group) Leaking() bool { return g.Growing || g.Grown || g.Old || g.Proven }
+
+// TrackerConfig tunes a Tracker. The zero value is ready to use.
+type TrackerConfig struct {
+	// History is how many samples each group keeps; 0 means 120 (an hour
+	// at the monitor's default interval).
+	History int
+	// Rise is how many consecutive rises, each to a new high, make a group
+	// growing; 0 means 3.
+	Rise int
+	// Minutes is how long goroutines wait in a leak class before their
+	// group is old; 0 means 10.
+	Minutes int
+	// MaxGroups bounds the groups kept; 0 means 1000. The smallest groups
+	// that are not leaking go first.
+	MaxGroups int
+}
+
+func (c *TrackerConfig) defaults() {
+	if c.History <= 0 {
+		c.History = 120
+	}
+	if c.Rise <= 0 {
+		c.Rise = 3
+	}
+	c.History = max(c.History, c.Rise+1)
+	if c.Minutes <= 0 {
+		c.Minutes = 10
+	}
+	if c.MaxGroups <= 0 {
+		c.MaxGroups = 1000
+	}
+}
+
+// Tracker follows groups of goroutines across reports: their history,
+// which ones grow, and when the process behind them restarted. It samples
+// nothing itself, so the watch command can feed it reports read from remote
+// services; a Monitor feeds it its own process's. Safe for concurrent use.
+type Tracker struct {
+	cfg TrackerConfig
+
+	mu       sync.Mutex
+	groups   map[Key]*tracked
+	samples  int
+	last     time.Time
+	report   *classify.Report
+	restarts []time.Time
+	// oldIDs are the ids of goroutines that had waited a minute or more in
+	// a leak class at the last sample: a live process cannot lose them all
+	// at once, a restarted one has.
+	oldIDs []int64
+}
+
+type tracked struct {
+	Group
+	ring  []Point // History, as a ring
+	next  int     // where the next point goes
+	full  bool    // the ring has wrapped
+	count int     // the count in the sample being observed
+	f     *classify.Finding
+	// riseFrom and riseTo are the counts before and at the end of the last
+	// rise that made the group growing.
+	riseFrom, riseTo int
+}
+
+// NewTracker returns a Tracker with no history.
+func NewTracker(cfg TrackerConfig) *Tracker {
+	cfg.defaults()
+	return &Tracker{cfg: cfg, groups: make(map[Key]*tracked)}
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (t *Tracker) Config() TrackerConfig { return t.cfg }
+
+// Observe adds one sample: the report of the process's goroutines at at.
+// A nil report is ignored. When the report shows that the process behind
+// the previous samples restarted, the history is dropped (as Reset does)
+// before the report is added; Restarts says when.
+//
+// A report read from a profile has no creation sites; its findings count
+// towards the group with the same class and blocking line that a full dump
+// named, when there is exactly one, so a tracker fed both kinds keeps one
+// history per group.
+func (t *Tracker) Observe(at time.Time, r *classify.Report) {
+	if r == nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.restarted(r) {
+		t.reset(at)
+	}
+	bySite := make(map[site][]*tracked)
+	for _, g := range t.groups {
+		s := g.Key.site()
+		bySite[s] = append(bySite[s], g)
+	}
+	for _, f := range r.Findings {
+		g := t.match(KeyOf(f), bySite)
+		g.count += f.Count
+		if g.f == nil || f.Count > g.f.Count {
+			g.f = f
+		}
+	}
+	for _, g := range t.groups {
+		t.add(g, at)
+	}
+	t.evict()
+	t.samples++
+	t.last, t.report = at, r
+	t.oldIDs = t.oldIDs[:0]
+	for _, f := range r.Findings {
+		if f.Class.IsLeak() && f.MaxMinutes > 0 {
+			t.oldIDs = append(t.oldIDs, f.GoroutineIDs...)
+		}
+	}
+}
+
+// match returns the group for key k, making it when there is none.
+func (t *Tracker) match(k Key, bySite map[site][]*tracked) *tracked {
+	if g := t.groups[k]; g != nil {
+		return g
+	}
+	s := k.site()
+	if same := bySite[s]; len(same) == 1 {
+		g := same[0]
+		switch {
+		case k.Created.Func == "":
+			// A profile's finding: the goroutines of the one group a
+			// dump named at this line.
+			return g
+		case g.Key.Created.Func == "":
+			// A dump names the creation site a profile could not.
+			delete(t.groups, g.Key)
+			g.Key = k
+			t.groups[k] = g
+			return g
+		}
+	}
+	g := &tracked{Group: Group{Key: k}, ring: make([]Point, t.cfg.History)}
+	t.groups[k] = g
+	bySite[s] = append(bySite[s], g)
+	return g
+}
+
+// add records the count g gathered in the sample at at.
+func (t *Tracker) add(g *tracked, at time.Time) {
+	n := g.count
+	g.count = 0
+	if g.f != nil {
+		g.Finding, g.f = g.f, nil
+	}
+	if n > 0 {
+		if g.FirstSeen.IsZero() {
+			g.FirstSeen, g.FirstCount = at, n
+		}
+		g.LastSeen = at
+	}
+	g.ring[g.next] = Point{Time: at, Count: n}
+	g.next = (g.next + 1) % len(g.ring)
+	g.full = g.full || g.next == 0
+	g.Count = n
+	g.Growth = n - g.FirstCount
+	from, rose := t.rose(g)
+	g.Growing = canGrow(g.Key) && rose
+	if g.Growing {
+		g.GrewAt, g.riseFrom, g.riseTo = at, from, n
+	}
+	g.Grown = !g.GrewAt.IsZero() && 2*n > g.riseFrom+g.riseTo
+	g.Proven = n > 0 && g.Finding.Proven > 0
+	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
+}
+
+// canGrow leaves out groups whose goroutines come and go by nature, so
+// that a busy service does not look like a leaking one.
+func canGrow(k Key) bool {
+	switch k.Class {
+	case classify.Running, classify.Runnable, classify.Sleeping, classify.System:
+		return false
+	}
+	// Goroutines created but not yet started have no stack in a profile.
+	return k.Blocked.Func != ""
+}
+
+// rose reports whether the last Rise samples each raised g's count to a
+// new high, and the count before them. Leaked goroutines never leave, so a
+// leak sets a new high at every step; a busy group that only moves within
+// the band it has already reached does not.
+func (t *Tracker) rose(g *tracked) (from int, ok bool) {
+	n := len(g.ring)
+	if !g.full && g.next < t.cfg.Rise+1 {
+		return 0, false
+	}
+	at := func(back int) int { return g.ring[(g.next-1-back+2*n)%n].Count }
+	for i := 0; i < t.cfg.Rise-1; i++ {
+		if at(i) <= at(i+1) {
+			return 0, false
+		}
+	}
+	held := n
+	if !g.full {
+		held = g.next
+	}
+	first := at(t.cfg.Rise - 1)
+	for back := t.cfg.Rise; back < held; back++ {
+		if at(back) >= first {
+			return 0, false
+		}
+	}
+	return at(t.cfg.Rise), true
+}
+
+// evict drops groups absent from every sample they still hold, then the
+// smallest groups that are not leaking while there are too many.
+func (t *Tracker) evict() {
+	for k, g := range t.groups {
+		if g.Count == 0 && g.full && !slices.ContainsFunc(g.ring, func(p Point) bool { return p.Count > 0 }) {
+			delete(t.groups, k)
+		}
+	}
+	if len(t.groups) <= t.cfg.MaxGroups {
+		return
+	}
+	all := make([]*tracked, 0, len(t.groups))
+	for _, g := range t.groups {
+		all = append(all, g)
+	}
+	slices.SortFunc(all, func(a, b *tracked) int { return -compareGroups(&a.Group, &b.Group) })
+	for _, g := range all[:len(all)-t.cfg.MaxGroups] {
+		delete(t.groups, g.Key)
+	}
+}
+
+// restarted reports whether r comes from a new process: goroutines that
+// cannot go away in a live process went away. The runtime's proven leaks
+// never run again; goroutines that waited a minute in a leak class may
+// leave, but not all at once while the rest of the process lives on with
+// new ids.
+func (t *Tracker) restarted(r *classify.Report) bool {
+	if t.samples == 0 {
+		return false
+	}
+	now := make(map[Key]int, len(r.Findings))
+	ids := make(map[int64]bool)
+	for _, f := range r.Findings {
+		now[KeyOf(f)] += f.Count
+		for _, id := range f.GoroutineIDs {
+			ids[id] = true
+		}
+	}
+	for k, g := range t.groups {
+		if g.Count > 0 && g.Finding.Proven > 0 && t.atSite(now, k) < g.Finding.Proven {
+			return true
+		}
+	}
+	if len(t.oldIDs) == 0 || len(ids) == 0 || r.Total >= t.report.Total {
+		return false
+	}
+	for _, id := range t.oldIDs {
+		if ids[id] {
+			return false
+		}
+	}
+	return true
+}
+
+// atSite adds up the goroutines now at k's site under any creation site,
+// since a profile cannot name it.
+func (t *Tracker) atSite(now map[Key]int, k Key) int {
+	n := 0
+	for k2, c := range now {
+		if k2.site() == k.site() {
+			n += c
+		}
+	}
+	return n
+}
+
+// Reset forgets every group's history, as after a restart of the process
+// the reports come from; at is recorded in Restarts.
+func (t *Tracker) Reset(at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.reset(at)
+}
+
+func (t *Tracker) reset(at time.Time) {
+	clear(t.groups)
+	t.oldIDs = t.oldIDs[:0]
+	t.restarts = append(t.restarts, at)
+	if len(t.restarts) > 100 {
+		t.restarts = slices.Delete(t.restarts, 0, len(t.restarts)-100)
+	}
+}
+
+// Restarts returns when restarts were detected or Reset was called, oldest
+// first (the last 100).
+func (t *Tracker) Restarts() []time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.restarts)
+}
+
+// Samples returns how many reports Observe added.
+func (t *Tracker) Samples() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.samples
+}
+
+// Latest returns the last report observed and its time; nil before the
+// first. The report is shared: do not modify it.
+func (t *Tracker) Latest() (time.Time, *classify.Report) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.last, t.report
+}
+
+// Groups returns a copy of every group, those that need attention first
+// (proven, growing, old), then the largest.
+func (t *Tracker) Groups() []Group {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]Group, 0, len(t.groups))
+	for _, g := range t.groups {
+		c := g.Group
+		c.History = g.history()
+		out = append(out, c)
+	}
+	slices.SortFunc(out, func(a, b Group) int { return compareGroups(&a, &b) })
+	return out
+}
+
+// history returns the ring's points, oldest first.
+func (g *tracked) history() []Point {
+	var pts []Point
+	if g.full {
+		pts = append(pts, g.ring[g.next:]...)
+	}
+	return append(pts, g.ring[:g.next]...)
+}
+
+// compareGroups orders groups by how much they need attention.
+func compareGroups(a, b *Group) int {
+	rank := func(g *Group) int {
+		switch {
+		case g.Proven:
+			return 0
+		case g.Growing:
+			return 1
+		case g.Grown:
+			return 2
+		case g.Old:
+			return 3
+		case g.Count > 0 && g.Key.Class.IsLeak():
+			return 4
+		}
+		return 5
+	}
+	return cmp.Or(
+		cmp.Compare(rank(a), rank(b)),
+		cmp.Compare(b.Count, a.Count),
+		cmp.Compare(b.Growth, a.Growth),
+		cmp.Compare(a.Key.String(), b.Key.String()),
+	)
+}
