@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"sync"
 	"testing"
 
 	pp "github.com/maruel/panicparse/v2/stack"
@@ -15,19 +14,8 @@ import (
 	"github.com/leakhound/leakhound/stack"
 )
 
-var (
-	dumpsMu sync.Mutex
-	dumps   = map[int][]byte{}
-)
-
-func dump(n int) []byte {
-	dumpsMu.Lock()
-	defer dumpsMu.Unlock()
-	if dumps[n] == nil {
-		dumps[n] = dumpgen.Dump(n)
-	}
-	return dumps[n]
-}
+// dump returns the shared dump of n goroutines.
+func dump(n int) []byte { return dumpgen.Cached(n) }
 
 // BenchmarkParse runs, on one dump per size, leakhound's parse+classify
 // next to panicparse's ScanSnapshot+Aggregate (at its cheapest options and

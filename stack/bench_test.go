@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/leakhound/leakhound/classify"
@@ -12,19 +11,8 @@ import (
 	"github.com/leakhound/leakhound/stack"
 )
 
-var (
-	dumpsMu sync.Mutex
-	dumps   = map[int][]byte{}
-)
-
-func dump(n int) []byte {
-	dumpsMu.Lock()
-	defer dumpsMu.Unlock()
-	if dumps[n] == nil {
-		dumps[n] = dumpgen.Dump(n)
-	}
-	return dumps[n]
-}
+// dump returns the shared dump of n goroutines.
+func dump(n int) []byte { return dumpgen.Cached(n) }
 
 // BenchmarkParse measures the parser alone; BenchmarkParseClassify the
 // whole of analyze's work but rendering.

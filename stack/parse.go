@@ -242,7 +242,8 @@ func (p *Parser) Next() bool {
 					return false
 				}
 			case hasPrefix(l, "# labels: "):
-				if !p.labelsJSON(l[len("# labels: "):]) && !p.skip("malformed profile labels", l) {
+				if lb := l[len("# labels: "):]; (len(lb) < 2 || lb[0] != '{' || lb[len(lb)-1] != '}' || !p.labels(lb[1:len(lb)-1], ":", false)) &&
+					!p.skip("malformed profile labels", l) {
 					return false
 				}
 			case len(l) == 0:
@@ -361,11 +362,11 @@ func (p *Parser) header(l []byte) bool {
 	g := &p.g
 	g.ID = id
 	if i := bytes.Index(body, []byte(" labels:{")); i >= 0 && body[len(body)-1] == '}' {
-		if !p.labelsQuoted(body[i+len(" labels:{") : len(body)-1]) {
+		if !p.labels(body[i+len(" labels:{"):len(body)-1], ": ", false) {
 			return false
 		}
 		body = body[:i]
-	} else if labels27 != nil && !p.labels27(labels27) {
+	} else if labels27 != nil && !p.labels(labels27, ": ", true) {
 		return false
 	}
 	// The status comes first; ", "-separated modifiers follow.
@@ -405,61 +406,13 @@ func (p *Parser) header(l []byte) bool {
 	return true
 }
 
-// labelsQuoted parses Go 1.26's `"k": "v", "k2": "v2"`.
-func (p *Parser) labelsQuoted(b []byte) bool {
-	for len(b) > 0 {
-		k, rest, ok := quoted(b)
-		if !ok || !hasPrefix(rest, ": ") {
-			return false
-		}
-		v, rest, ok := quoted(rest[2:])
-		if !ok {
-			return false
-		}
-		p.g.Labels = append(p.g.Labels, Label{k, v})
-		if len(rest) == 0 {
-			return true
-		}
-		if !hasPrefix(rest, ", ") {
-			return false
-		}
-		b = rest[2:]
-	}
-	return true
-}
-
-// labelsJSON parses the debug=1 profile's `{"k":"v", "k2":"v2"}`.
-func (p *Parser) labelsJSON(b []byte) bool {
-	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
-		return false
-	}
-	b = b[1 : len(b)-1]
-	for len(b) > 0 {
-		k, rest, ok := quoted(b)
-		if !ok || !hasPrefix(rest, ":") {
-			return false
-		}
-		v, rest, ok := quoted(rest[1:])
-		if !ok {
-			return false
-		}
-		p.g.Labels = append(p.g.Labels, Label{k, v})
-		if len(rest) == 0 {
-			return true
-		}
-		if !hasPrefix(rest, ", ") {
-			return false
-		}
-		b = rest[2:]
-	}
-	return true
-}
-
-// labels27 parses Go 1.27's `k: v, "k 2": "v,2"`, where only strings with
-// characters outside [A-Za-z0-9./_] are quoted.
-func (p *Parser) labels27(b []byte) bool {
+// labels parses a label list: `"k": "v", "k2": "v2"` in Go 1.26 headers,
+// `"k":"v", "k2":"v2"` in debug=1 profiles (sep ":"), and Go 1.27's
+// `k: v, "k 2": "v,2"`, where only strings with characters outside
+// [A-Za-z0-9./_] are quoted (bare).
+func (p *Parser) labels(b []byte, sep string, bare bool) bool {
 	token := func(b []byte, stop string) (string, []byte, bool) {
-		if len(b) > 0 && b[0] == '"' {
+		if len(b) > 0 && b[0] == '"' || !bare {
 			return quoted(b)
 		}
 		i := bytes.Index(b, []byte(stop))
@@ -469,11 +422,11 @@ func (p *Parser) labels27(b []byte) bool {
 		return string(b[:i]), b[i:], true
 	}
 	for len(b) > 0 {
-		k, rest, ok := token(b, ": ")
-		if !ok || !hasPrefix(rest, ": ") {
+		k, rest, ok := token(b, sep)
+		if !ok || !hasPrefix(rest, sep) {
 			return false
 		}
-		v, rest, ok := token(rest[2:], ", ")
+		v, rest, ok := token(rest[len(sep):], ", ")
 		if !ok {
 			return false
 		}

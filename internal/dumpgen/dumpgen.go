@@ -10,6 +10,22 @@ import (
 	"time"
 )
 
+var (
+	cacheMu sync.Mutex
+	cache   = map[int][]byte{}
+)
+
+// Cached returns Dump(n), made once per process: benchmarks of several
+// tools must read the same bytes.
+func Cached(n int) []byte {
+	cacheMu.Lock()
+	defer cacheMu.Unlock()
+	if cache[n] == nil {
+		cache[n] = Dump(n)
+	}
+	return cache[n]
+}
+
 // Dump starts n goroutines, takes a dump of every goroutine of the
 // process, releases them and returns the dump. About 1 KB per goroutine.
 func Dump(n int) []byte {
