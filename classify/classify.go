@@ -265,6 +265,12 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	if top < len(g.Stack) {
 		topFunc = g.Stack[top].Func
 	}
+	// main waiting on a channel, a select or a WaitGroup is a program
+	// waiting for its end (a signal, a shutdown), not a leak: when it never
+	// comes the program hangs, and the goroutines it waits for are reported.
+	if topFunc == "main.main" && mainWaits[state] {
+		return Idle, "main waits for the program's end"
+	}
 	switch state {
 	case "running", "syscall":
 		if state == "syscall" {
@@ -284,9 +290,6 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 		}
 		return NilChannelReceive, ""
 	case "select (no cases)":
-		if topFunc == "main.main" {
-			return Idle, "main blocks forever on purpose (select {})"
-		}
 		return SelectForever, ""
 	case "chan send":
 		return SendNoReceiver, ""
@@ -337,6 +340,11 @@ func hasFrame(s []stack.Frame, fn stack.Func) bool {
 		}
 	}
 	return false
+}
+
+var mainWaits = map[string]bool{
+	"select": true, "select (no cases)": true, "chan receive": true,
+	"sync.WaitGroup.Wait": true, "sync.Cond.Wait": true,
 }
 
 // inContext reports stacks parked inside package context: the goroutine

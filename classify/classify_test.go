@@ -87,6 +87,8 @@ func TestClasses(t *testing.T) {
 		{"nil Background().Done()", stack.Goroutine{State: "chan receive (nil chan)", Stack: frames(at("6"))}, ContextNeverDone, Suspect},
 		{"select no cases", stack.Goroutine{State: "select (no cases)", Stack: frames("main.w /x.go:3")}, SelectForever, Suspect},
 		{"select no cases in main", stack.Goroutine{State: "select (no cases)", Stack: frames("main.main /x.go:3")}, Idle, OK},
+		{"main waiting for shutdown", stack.Goroutine{State: "select", Stack: frames("main.main /x.go:3")}, Idle, OK},
+		{"main blocked on a lock is not idle", stack.Goroutine{State: "sync.Mutex.Lock", Stack: frames("sync.(*Mutex).Lock /m.go:1", "main.main /x.go:3")}, MutexDeadlock, Suspect},
 		{"mutex", stack.Goroutine{State: "sync.Mutex.Lock", Stack: frames("sync.(*Mutex).Lock /go/sync/mutex.go:46", "main.w /x.go:3")}, MutexDeadlock, Suspect},
 		{"rwmutex", stack.Goroutine{State: "sync.RWMutex.RLock", Stack: frames("sync.(*RWMutex).RLock /go/sync/rwmutex.go:60", "main.w /x.go:3")}, MutexDeadlock, Suspect},
 		{"old semacquire waitgroup", stack.Goroutine{State: "semacquire", Stack: frames("sync.runtime_Semacquire /go/rt.go:1", "sync.(*WaitGroup).Wait /go/wg.go:1", "main.w /x.go:3")}, WaitGroupNeverDone, Suspect},
