@@ -319,7 +319,10 @@ var pageTemplate = template.Must(template.New("page").Funcs(template.FuncMap{
 		return t.Format("15:04:05")
 	},
 	"ms": func(d time.Duration) string {
-		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64) + " ms"
+		if d < time.Millisecond {
+			return strconv.FormatFloat(float64(d)/float64(time.Microsecond), 'f', 0, 64) + " µs"
+		}
+		return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 1, 64) + " ms"
 	},
 	"x": func(s string) string { return strings.Split(s, ",")[0] },
 	"y": func(s string) string { return strings.Split(s, ",")[1] },

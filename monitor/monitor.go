@@ -180,11 +180,10 @@ func (m *Monitor) loop(ctx context.Context, done chan struct{}) {
 	tick := time.NewTicker(m.cfg.Interval)
 	defer tick.Stop()
 	for {
-		if _, err := m.sample(false); err != nil {
-			m.mu.Lock()
-			m.loopErr = err
-			m.mu.Unlock()
-		}
+		_, err := m.sample(false)
+		m.mu.Lock()
+		m.loopErr = err // a success clears an earlier failure
+		m.mu.Unlock()
 		select {
 		case <-ctx.Done():
 			return

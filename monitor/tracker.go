@@ -267,11 +267,12 @@ func (t *Tracker) add(g *tracked, at time.Time) {
 	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
 }
 
-// canGrow leaves out groups whose goroutines come and go by nature, so
-// that a busy service does not look like a leaking one.
+// canGrow leaves out groups whose goroutines come and go by nature, and
+// those idle by design (servers' connections, accept loops), whose counts
+// follow the load, so that a busy service does not look like a leaking one.
 func canGrow(k Key) bool {
 	switch k.Class {
-	case classify.Running, classify.Runnable, classify.Sleeping, classify.System:
+	case classify.Running, classify.Runnable, classify.Sleeping, classify.System, classify.Idle:
 		return false
 	}
 	// Goroutines created but not yet started have no stack in a profile.
@@ -414,13 +415,21 @@ func (t *Tracker) Latest() (time.Time, *classify.Report) {
 
 // Groups returns a copy of every group, those that need attention first
 // (proven, growing, old), then the largest.
-func (t *Tracker) Groups() []Group {
+func (t *Tracker) Groups() []Group { return t.groupsWith(true) }
+
+// Summary is Groups without the histories, for readers that want only the
+// latest counts (a metrics scrape) and should not copy every ring.
+func (t *Tracker) Summary() []Group { return t.groupsWith(false) }
+
+func (t *Tracker) groupsWith(history bool) []Group {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	out := make([]Group, 0, len(t.groups))
 	for _, g := range t.groups {
 		c := g.Group
-		c.History = g.history()
+		if history {
+			c.History = g.history()
+		}
 		out = append(out, c)
 	}
 	slices.SortFunc(out, func(a, b Group) int { return compareGroups(&a, &b) })

@@ -91,6 +91,7 @@ func TestTrackerNotGrowing(t *testing.T) {
 		"one step at a time":  {classify.SendNoReceiver, []int{1, 2, 2, 3, 3, 4, 4}},
 		"sleeping comes back": {classify.Sleeping, []int{1, 2, 3, 4, 5, 6}},
 		"running":             {classify.Running, []int{1, 2, 3, 4, 5, 6}},
+		"idle connections":    {classify.Idle, []int{1, 2, 3, 4, 5, 6}},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tr := NewTracker(TrackerConfig{})
@@ -377,5 +378,17 @@ func TestTrackerConcurrent(t *testing.T) {
 	wg.Wait()
 	if g := tr.Groups()[0]; !g.Growing || g.Count != 200 {
 		t.Errorf("after 200 rising samples: Growing %v Count %d", g.Growing, g.Count)
+	}
+}
+
+func TestSummaryHasNoHistory(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	for i := 1; i <= 3; i++ {
+		tr.Observe(time.Now(), &classify.Report{Findings: []*classify.Finding{{Class: classify.SendNoReceiver, Count: i,
+			BlockedAt: classify.Location{Func: "main.w", File: "/x.go", Line: 3}}}})
+	}
+	g, s := tr.Groups(), tr.Summary()
+	if len(g) != 1 || len(s) != 1 || len(g[0].History) != 3 || s[0].History != nil || s[0].Count != 3 || s[0].Key != g[0].Key {
+		t.Errorf("Groups %+v, Summary %+v", g, s)
 	}
 }

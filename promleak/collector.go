@@ -130,7 +130,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	var groups []monitor.Group
 	if t := c.src.Tracker(); t != nil {
-		groups = t.Groups()
+		groups = t.Summary()
 	}
 	for _, g := range topGroups(groups, c.opts.topGroups) {
 		gauge(groupGoroutinesDesc, float64(g.count), string(g.class), g.blockedAt)

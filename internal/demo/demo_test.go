@@ -2,13 +2,16 @@ package demo
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/monitor"
 )
 
 // goroutines fetches the service's own goroutine dump over HTTP, the way
@@ -200,5 +203,63 @@ func TestErrors(t *testing.T) {
 	defer s.Close()
 	if err := s.Drive(context.Background(), 0); err == nil {
 		t.Error("Drive with 0 requests: no error")
+	}
+}
+
+// TestMonitorPage: the service's own monitor reports every leak it was
+// driven into, on its page and in its JSON.
+func TestMonitorPage(t *testing.T) {
+	s, err := Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.Drive(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.monitor.Sample(false); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) string {
+		t.Helper()
+		resp, err := http.Get(s.URL() + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+		}
+		return string(body)
+	}
+	if index := read("/"); !strings.Contains(index, `href="/debug/leaks/"`) {
+		t.Error("the index does not link the monitor's page")
+	}
+	var doc monitor.Document
+	if err := json.Unmarshal([]byte(read("/debug/leaks/?format=json")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range s.Endpoints() {
+		if !e.Leak {
+			continue
+		}
+		n := 0
+		for _, f := range doc.Findings {
+			if f.Class == e.Class && slices.ContainsFunc(f.Stack, func(l classify.Location) bool { return l.Func == e.Func }) {
+				n += f.Count
+			}
+		}
+		if n < 3 {
+			t.Errorf("%s: the monitor reports %d goroutines of class %s in %s, want 3", e.Path, n, e.Class, e.Func)
+		}
+	}
+	page := read("/debug/leaks/")
+	for _, want := range []string{"send-no-receiver", "mutex-deadlock", "demo.lookup"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the monitor's page lacks %q", want)
+		}
 	}
 }

@@ -4,6 +4,9 @@
 // leaking, and net/http/pprof is mounted on the service's own mux so that
 // leakhound can read it like any service.
 //
+// The service watches itself with leakhound's monitor, whose page is at
+// /debug/leaks/.
+//
 // Leaked goroutines stay blocked for the life of the process: Close stops
 // serving but cannot release them, which is the point of the demo. Only the
 // readers of /leak/io return, with EOF, when Close shuts the silent backend
@@ -11,6 +14,7 @@
 package demo
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -22,6 +26,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/monitor"
 )
 
 // Endpoint is one path of the service.
@@ -52,6 +57,7 @@ type Service struct {
 	mux       *http.ServeMux
 	backend   silentBackend
 	client    *http.Client
+	monitor   *monitor.Monitor
 
 	mu  sync.Mutex
 	srv *http.Server
@@ -63,7 +69,11 @@ const pkg = "github.com/leakhound/leakhound/internal/demo."
 // New returns a service that is not serving yet; it is an http.Handler, and
 // Start serves it.
 func New() *Service {
-	s := &Service{client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}}}
+	s := &Service{
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}},
+		// A short interval, so that the page follows a person's requests.
+		monitor: monitor.New(monitor.Config{Interval: MonitorInterval}),
+	}
 	type pair struct {
 		name, fn, wait string
 		class          classify.Class
@@ -122,8 +132,12 @@ func New() *Service {
 	}
 	s.mux.HandleFunc("GET /{$}", s.index)
 	mountPprof(s.mux)
+	s.mux.Handle("/debug/leaks/", s.monitor.Handler())
 	return s
 }
+
+// MonitorInterval is how often the demo's monitor samples the service.
+const MonitorInterval = 5 * time.Second
 
 // mountPprof puts net/http/pprof on mux, with the goroutineleak profile when
 // the runtime has it (Go 1.27, or 1.26 with GOEXPERIMENT=goroutineleakprofile).
@@ -155,6 +169,10 @@ func Start(addr string) (*Service, error) {
 		return nil, fmt.Errorf("demo: %v", err)
 	}
 	s := New()
+	if err := s.monitor.Start(context.Background()); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("demo: %v", err)
+	}
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
 	s.srv, s.url = srv, "http://"+ln.Addr().String()
@@ -187,12 +205,14 @@ func (s *Service) URL() string {
 // Endpoints lists the leaky and fixed endpoints, each leak followed by its twin.
 func (s *Service) Endpoints() []Endpoint { return append([]Endpoint(nil), s.endpoints...) }
 
-// ServeHTTP serves the index, the endpoints and /debug/pprof/.
+// ServeHTTP serves the index, the endpoints, /debug/pprof/ and /debug/leaks/.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
 
-// Close stops serving and closes the silent backend. Goroutines leaked by
-// the endpoints stay blocked; only /leak/io's readers return.
+// Close stops serving and monitoring and closes the silent backend.
+// Goroutines leaked by the endpoints stay blocked; only /leak/io's readers
+// return.
 func (s *Service) Close() error {
+	s.monitor.Stop()
 	s.mu.Lock()
 	srv := s.srv
 	s.mu.Unlock()
@@ -216,6 +236,8 @@ or run <code>leakhound analyze URL</code> on this service.</p>
 <tr><th>endpoint</th><th>class</th><th>what it does</th></tr>
 {{range .Endpoints}}<tr><td><a href="{{.Path}}">{{.Path}}</a></td><td>{{.Class}}</td><td>{{.Doc}}</td></tr>
 {{end}}</table>
+<p><a href="/debug/leaks/">/debug/leaks/</a>: leakhound's monitor inside this service, sampling every {{.Interval}}: the groups that grow, with their classes and fixes
+(<a href="/debug/leaks/?format=json">JSON</a>).</p>
 <p><a href="/debug/pprof/">/debug/pprof/</a></p>
 `))
 
@@ -225,7 +247,8 @@ func (s *Service) index(w http.ResponseWriter, r *http.Request) {
 	data := struct {
 		Endpoints []Endpoint
 		Leak      bool
-	}{s.endpoints, hasLeakProfile()}
+		Interval  time.Duration
+	}{s.endpoints, hasLeakProfile(), MonitorInterval}
 	if err := indexPage.Execute(w, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 	}
