@@ -1,0 +1,24 @@
+// Package doublesend defines an Analyzer that reports a goroutine that can
+// send twice on a channel whose only receiver takes one value.
+//
+// # Analyzer doublesend
+//
+// doublesend: report goroutines that send a second value nobody receives
+//
+// A function makes an unbuffered channel, starts one goroutine that sends
+// on it, and receives from it exactly once. If the goroutine can send twice
+// on one path (an error send without a return after it, or a send in a
+// loop), the second send blocks forever (class send-no-receiver):
+//
+//	errc := make(chan error)
+//	go func() {
+//		if err := step(); err != nil {
+//			errc <- err // missing return
+//		}
+//		errc <- finish() // blocks forever after an error
+//	}()
+//	return <-errc
+//
+// When the first send ends an if block, a suggested fix adds the missing
+// return after it.
+package doublesend

@@ -1,0 +1,135 @@
+package doublesend
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/chanuse"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports goroutines that send a second value nobody receives.
+var Analyzer = &analysis.Analyzer{
+	Name:     "doublesend",
+	Doc:      chanuse.Doc(doc),
+	URL:      "https://github.com/leakhound/leakhound/tree/main/passes/doublesend",
+	Requires: []*analysis.Analyzer{chanuse.Analyzer},
+	Run:      run,
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	res := pass.ResultOf[chanuse.Analyzer].(*chanuse.Result)
+	for _, c := range res.Chans {
+		if c.Cap == 0 {
+			check(pass, res, c)
+		}
+	}
+	return nil, nil
+}
+
+func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
+	var sends []*chanuse.Op
+	var recv *chanuse.Op
+	var g *ast.GoStmt
+	for _, op := range c.Ops {
+		switch op.Kind {
+		case chanuse.Send:
+			if op.Go == nil || (g != nil && op.Go != g) {
+				return // more than one sender
+			}
+			g = op.Go
+			if op.Alone() {
+				sends = append(sends, op)
+			}
+		case chanuse.Recv:
+			if op.Go != nil || recv != nil {
+				return // more than one receive
+			}
+			recv = op
+		default:
+			return // a range or a close: not the one-result shape
+		}
+	}
+	if g == nil || recv == nil || len(sends) == 0 {
+		return
+	}
+	if chanuse.Loop(goCursor(sends[0]), c.Body).Valid() || chanuse.Loop(recv.Cur, c.Body).Valid() {
+		return // several goroutines or several receives
+	}
+	lit := g.Call.Fun.(*ast.FuncLit)
+	flow := res.CFG(lit.Body)
+	isSend := make(map[ast.Node]*chanuse.Op)
+	for _, s := range sends {
+		isSend[s.Node] = s
+	}
+	for _, first := range sends {
+		var second *chanuse.Op
+		stop := func(n ast.Node) bool {
+			if s := isSend[n]; s != nil {
+				second = s
+				return true
+			}
+			return false
+		}
+		chanuse.Reach(flow, first.Node, stop, nil)
+		if second == nil {
+			continue
+		}
+		line := pass.Fset.Position(first.Pos()).Line
+		when := fmt.Sprintf("when it already sent on %s at line %d", c.Name(), line)
+		advice := fmt.Sprintf("return after the send at line %d", line)
+		if second == first {
+			when = "the second time round the loop"
+			advice = "send once, or receive as many values as are sent"
+		}
+		d := analysis.Diagnostic{
+			Pos: second.Pos(),
+			End: second.Node.End(),
+			Message: fmt.Sprintf("%s: the goroutine blocks forever on this send %s: the only receive of %s (line %d) takes one value; %s",
+				classify.SendNoReceiver, when, c.Name(), pass.Fset.Position(recv.Pos()).Line, advice),
+			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#doublesend",
+		}
+		if edit, ok := returnEdit(pass, lit, first); ok && second != first {
+			d.SuggestedFixes = []analysis.SuggestedFix{{
+				Message:   fmt.Sprintf("Return after the send at line %d", line),
+				TextEdits: []analysis.TextEdit{edit},
+			}}
+		}
+		pass.Report(d)
+		return
+	}
+}
+
+// returnEdit adds a return after a send that ends an if block.
+func returnEdit(pass *analysis.Pass, lit *ast.FuncLit, send *chanuse.Op) (analysis.TextEdit, bool) {
+	if lit.Type.Results != nil && len(lit.Type.Results.List) > 0 {
+		return analysis.TextEdit{}, false
+	}
+	block, ok := send.Cur.Parent().Node().(*ast.BlockStmt)
+	if !ok || len(block.List) == 0 || block.List[len(block.List)-1] != send.Node {
+		return analysis.TextEdit{}, false
+	}
+	if _, ok := send.Cur.Parent().Parent().Node().(*ast.IfStmt); !ok {
+		return analysis.TextEdit{}, false
+	}
+	stmt := send.Node.(ast.Stmt)
+	return analysis.TextEdit{
+		Pos:     stmt.End(),
+		End:     stmt.End(),
+		NewText: []byte("\n" + chanuse.Indent(pass, stmt) + "return"),
+	}, true
+}
+
+func goCursor(op *chanuse.Op) chanuse.Cursor {
+	cur := op.Cur
+	for cur.Node() != op.Go {
+		cur = cur.Parent()
+	}
+	return cur
+}

@@ -1,0 +1,301 @@
+package chanuse
+
+import (
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ast/edge"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/cfg"
+)
+
+// Exit is a way out of a function found by Reach.
+type Exit struct {
+	Return *ast.ReturnStmt
+	// Case is the last select case on the path, when there is one: the
+	// timeout or ctx.Done() case a caller left through.
+	Case *ast.CommClause
+}
+
+// Reach searches g for a path from just after the node start to a return
+// statement that passes no node for which stop reports true. A select
+// case's communication counts at the start of its case body (cfg evaluates
+// every case's channel operand before the select; the communication only
+// happens in the case taken). It returns nil when every path stops.
+//
+// enter, when not nil, is asked about each block the path enters; a path
+// stops at a block for which it returns true.
+func Reach(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool) *Exit {
+	var first *Exit
+	ReachAll(g, start, stop, enter, func(e *Exit) bool {
+		first = e
+		return false
+	})
+	return first
+}
+
+// ReachAll is like Reach but calls found with each exit reached, in
+// breadth-first order, until it returns false. A nil start means the
+// function's entry.
+func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, found func(*Exit) bool) {
+	type item struct {
+		b    *cfg.Block
+		from int
+		cc   *ast.CommClause
+	}
+	comms := make(map[ast.Node]bool)
+	for _, b := range g.Blocks {
+		if b.Kind == cfg.KindSelectCaseBody {
+			comms[b.Stmt.(*ast.CommClause).Comm] = true
+		}
+	}
+	type visit struct {
+		b  *cfg.Block
+		cc *ast.CommClause
+	}
+	seen := make(map[visit]bool) // by case too, so each way out is described
+	var q []item
+	if start == nil && len(g.Blocks) > 0 {
+		q = append(q, item{g.Blocks[0], 0, nil})
+	}
+	for _, b := range g.Blocks {
+		for i, n := range b.Nodes {
+			if n == start {
+				q = append(q, item{b, i + 1, nil})
+			}
+		}
+	}
+	for len(q) > 0 {
+		it := q[0]
+		q = q[1:]
+		b, cc := it.b, it.cc
+		if it.from == 0 && enter != nil && enter(b) {
+			continue
+		}
+		if it.from == 0 && b.Kind == cfg.KindSelectCaseBody {
+			clause := b.Stmt.(*ast.CommClause)
+			if stop(clause.Comm) {
+				continue
+			}
+			cc = clause
+		}
+		stopped := false
+		for _, n := range b.Nodes[it.from:] {
+			if comms[n] {
+				continue
+			}
+			if stop(n) {
+				stopped = true
+				break
+			}
+			if ret, ok := n.(*ast.ReturnStmt); ok {
+				if !found(&Exit{Return: ret, Case: cc}) {
+					return
+				}
+			}
+		}
+		if stopped {
+			continue
+		}
+		for _, s := range b.Succs {
+			next := cc
+			if s.Kind == cfg.KindSelectCaseBody {
+				next = s.Stmt.(*ast.CommClause)
+			}
+			if !seen[visit{s, next}] {
+				seen[visit{s, next}] = true
+				q = append(q, item{s, 0, cc})
+			}
+		}
+	}
+}
+
+// Contains reports whether n, outside function literals, contains target.
+func Contains(n ast.Node, target ast.Node) bool {
+	if n == nil || target == nil || target.Pos() < n.Pos() || target.End() > n.End() {
+		return false
+	}
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if found {
+			return false
+		}
+		if m == target {
+			found = true
+			return false
+		}
+		_, lit := m.(*ast.FuncLit)
+		return !lit
+	})
+	return found
+}
+
+// Loop returns the innermost for or range statement around cur that is
+// inside the function body, or an invalid cursor.
+func Loop(cur inspector.Cursor, body *ast.BlockStmt) inspector.Cursor {
+	for c := range cur.Enclosing((*ast.ForStmt)(nil), (*ast.RangeStmt)(nil), (*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		if c == cur {
+			continue
+		}
+		switch c.Node().(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return inspector.Cursor{}
+		}
+		if c.Node().Pos() < body.Pos() || c.Node().End() > body.End() {
+			return inspector.Cursor{}
+		}
+		return c
+	}
+	return inspector.Cursor{}
+}
+
+// LeavesEarly returns a return, goto or break in the loop's body that ends
+// the loop before its condition does, or nil. An exit guarded by a
+// condition on a counter that the loop steps (n--, done++, left -= 1) is
+// taken to wait for all results and is not counted.
+func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
+	var body *ast.BlockStmt
+	switch l := loop.(type) {
+	case *ast.ForStmt:
+		body = l.Body
+	case *ast.RangeStmt:
+		body = l.Body
+	}
+	counters := make(map[types.Object]bool)
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch s := n.(type) {
+		case *ast.IncDecStmt:
+			if id, ok := ast.Unparen(s.X).(*ast.Ident); ok {
+				counters[info.Uses[id]] = true
+			}
+		case *ast.AssignStmt:
+			if s.Tok == token.ADD_ASSIGN || s.Tok == token.SUB_ASSIGN {
+				if id, ok := ast.Unparen(s.Lhs[0]).(*ast.Ident); ok {
+					counters[info.Uses[id]] = true
+				}
+			}
+		}
+		return true
+	})
+	counted := func(conds []ast.Expr) bool {
+		for _, c := range conds {
+			found := false
+			ast.Inspect(c, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok && counters[info.Uses[id]] {
+					found = true
+				}
+				return !found
+			})
+			if found {
+				return true
+			}
+		}
+		return false
+	}
+	var found ast.Node
+	var walk func(n ast.Node, depth int, conds []ast.Expr)
+	walk = func(n ast.Node, depth int, conds []ast.Expr) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			if found != nil || m == nil {
+				return false
+			}
+			switch s := m.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.IfStmt:
+				if m != n {
+					c := append(slices.Clip(conds), s.Cond)
+					walk(s.Body, depth, c)
+					if s.Else != nil {
+						walk(s.Else, depth, c)
+					}
+					return false
+				}
+			case *ast.ReturnStmt:
+				if !counted(conds) {
+					found = s
+				}
+			case *ast.BranchStmt:
+				if s.Tok == token.GOTO || (s.Tok == token.BREAK && (s.Label != nil || depth == 0)) {
+					if !counted(conds) {
+						found = s
+					}
+				}
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				if m != n {
+					// An unlabelled break inside these ends them, not the loop.
+					for _, child := range children(m) {
+						walk(child, depth+1, conds)
+					}
+					return false
+				}
+			}
+			return true
+		})
+	}
+	walk(body, 0, nil)
+	return found
+}
+
+func children(n ast.Node) []ast.Node {
+	switch s := n.(type) {
+	case *ast.ForStmt:
+		return []ast.Node{s.Body}
+	case *ast.RangeStmt:
+		return []ast.Node{s.Body}
+	case *ast.SwitchStmt:
+		return []ast.Node{s.Body}
+	case *ast.TypeSwitchStmt:
+		return []ast.Node{s.Body}
+	case *ast.SelectStmt:
+		return []ast.Node{s.Body}
+	}
+	return nil
+}
+
+// InGo reports whether cur is inside the function literal of a go statement.
+func InGo(cur inspector.Cursor) bool {
+	for c := range cur.Enclosing((*ast.FuncLit)(nil)) {
+		return c.ParentEdgeKind() == edge.CallExpr_Fun && c.Parent().ParentEdgeKind() == edge.GoStmt_Call
+	}
+	return false
+}
+
+// Reaches reports whether some path in g leads from just after the node
+// from (or from a node containing it) to a node for which target is true.
+func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
+	type item struct {
+		b    *cfg.Block
+		next int
+	}
+	var q []item
+	for _, b := range g.Blocks {
+		for i, n := range b.Nodes {
+			if n == from || Contains(n, from) {
+				q = append(q, item{b, i + 1})
+			}
+		}
+	}
+	seen := make(map[*cfg.Block]bool)
+	for len(q) > 0 {
+		it := q[0]
+		q = q[1:]
+		for _, n := range it.b.Nodes[it.next:] {
+			if target(n) {
+				return true
+			}
+		}
+		if it.next == 0 && it.b.Kind == cfg.KindSelectCaseBody && target(it.b.Stmt.(*ast.CommClause).Comm) {
+			return true
+		}
+		for _, s := range it.b.Succs {
+			if !seen[s] {
+				seen[s] = true
+				q = append(q, item{s, 0})
+			}
+		}
+	}
+	return false
+}

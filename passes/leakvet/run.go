@@ -1,0 +1,305 @@
+package leakvet
+
+import (
+	"cmp"
+	"errors"
+	"flag"
+	"fmt"
+	"go/token"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/packages"
+)
+
+// Exit codes, as for `leakhound analyze`.
+const (
+	ExitClean = 0 // no finding
+	ExitFound = 1 // at least one finding
+	ExitError = 2 // bad arguments, or packages that do not load or type-check
+)
+
+const usage = `usage: leakvet [--format text|json|sarif] [--tests=false] [--disable a,b] [--dir DIR] [packages]
+
+leakvet reports goroutine-leak patterns in Go source: sends nobody receives,
+channels nothing closes, nil channels, select {}, and returns that skip an
+Unlock, a wg.Done() or a context's cancel. Packages default to ./...
+
+Exit status: 0 no finding, 1 findings, 2 error.
+It also runs as a vet tool: go vet -vettool=$(command -v leakvet) ./...
+`
+
+// A Finding is one diagnostic with its position resolved.
+type Finding struct {
+	Analyzer  string `json:"analyzer"`
+	Class     string `json:"class,omitempty"`
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	Message   string `json:"message"`
+	URL       string `json:"url,omitempty"`
+	Fixes     []Fix  `json:"fixes,omitempty"`
+}
+
+// A Fix is a suggested fix: edits that, applied together, repair the code.
+type Fix struct {
+	Message string `json:"message"`
+	Edits   []Edit `json:"edits"`
+}
+
+// An Edit replaces the bytes [Offset, End) of File with NewText.
+type Edit struct {
+	File      string `json:"file"`
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line"`
+	EndColumn int    `json:"end_column"`
+	Offset    int    `json:"offset"`
+	End       int    `json:"end"`
+	NewText   string `json:"new_text"`
+}
+
+// Run runs leakvet over the packages named by args (flags first) and prints
+// its findings to stdout and its errors to stderr. It returns ExitClean,
+// ExitFound or ExitError.
+func Run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("leakvet", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	format := fs.String("format", "text", "output `format`: text, json or sarif")
+	tests := fs.Bool("tests", true, "also analyze test files")
+	dir := fs.String("dir", "", "run the build in `directory` (default: the current one)")
+	disable := fs.String("disable", "", "comma-separated `analyzers` not to run (e.g. lostcancel)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitClean
+		}
+		return ExitError
+	}
+	var print func(io.Writer, []Finding, string) error
+	switch *format {
+	case "text":
+		print = printText
+	case "json":
+		print = printJSON
+	case "sarif":
+		print = printSARIF
+	default:
+		fmt.Fprintf(stderr, "leakvet: unknown --format %q: want text, json or sarif\n", *format)
+		return ExitError
+	}
+	patterns := fs.Args()
+	if len(patterns) == 0 {
+		patterns = []string{"./..."}
+	}
+	base := *dir
+	if base == "" {
+		base, _ = os.Getwd()
+	}
+	base, _ = filepath.Abs(base)
+
+	analyzers, err := without(Analyzers(), *disable)
+	if err != nil {
+		fmt.Fprintf(stderr, "leakvet: --disable: %v\n", err)
+		return ExitError
+	}
+	findings, err := check(base, patterns, *tests, analyzers, stderr)
+	var partial *PartialError
+	if err != nil && !errors.As(err, &partial) {
+		fmt.Fprintf(stderr, "leakvet: %v\n", err)
+		return ExitError
+	}
+	// Findings in the packages that loaded are printed even when others did not.
+	if perr := print(stdout, findings, base); perr != nil {
+		fmt.Fprintf(stderr, "leakvet: writing output: %v\n", perr)
+		return ExitError
+	}
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "leakvet: %v\n", err)
+		return ExitError
+	case len(findings) > 0:
+		return ExitFound
+	}
+	return ExitClean
+}
+
+// A PartialError says that some packages could not be analyzed (their
+// errors were written out already); the findings of the others stand.
+type PartialError struct {
+	Packages []string // import paths of the packages left out
+	Failed   bool     // an analyzer failed on a package that loaded
+}
+
+func (e *PartialError) Error() string {
+	if len(e.Packages) == 0 {
+		return "an analyzer failed (listed above)"
+	}
+	return fmt.Sprintf("%d packages have errors (listed above) and were not analyzed", len(e.Packages))
+}
+
+// Check loads the packages matching patterns in dir and returns the
+// findings of Analyzers over them, sorted by position and without the
+// duplicates that a package and its test variant share. Package errors are
+// written to errw; if any package has one, the findings of the others are
+// returned with a *PartialError.
+func Check(dir string, patterns []string, tests bool, errw io.Writer) ([]Finding, error) {
+	return check(dir, patterns, tests, Analyzers(), errw)
+}
+
+// without returns analyzers less those named in the comma-separated list.
+func without(analyzers []*analysis.Analyzer, names string) ([]*analysis.Analyzer, error) {
+	if names == "" {
+		return analyzers, nil
+	}
+	drop := strings.Split(names, ",")
+	for _, n := range drop {
+		if !slices.ContainsFunc(analyzers, func(a *analysis.Analyzer) bool { return a.Name == n }) {
+			return nil, fmt.Errorf("no analyzer %q", n)
+		}
+	}
+	return slices.DeleteFunc(slices.Clone(analyzers), func(a *analysis.Analyzer) bool {
+		return slices.Contains(drop, a.Name)
+	}), nil
+}
+
+func check(dir string, patterns []string, tests bool, analyzers []*analysis.Analyzer, errw io.Writer) ([]Finding, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	mode := packages.LoadSyntax | packages.NeedModule
+	if needFacts(analyzers) {
+		mode = packages.LoadAllSyntax | packages.NeedModule // facts are computed on dependencies too
+	}
+	cfg := &packages.Config{Mode: mode, Dir: dir, Tests: tests}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, err
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
+	}
+	var good []*packages.Package
+	partial := &PartialError{}
+	for _, p := range pkgs {
+		if len(p.Errors) > 0 {
+			partial.Packages = append(partial.Packages, p.ID)
+			for _, e := range p.Errors {
+				fmt.Fprintf(errw, "%s\n", e)
+			}
+			continue
+		}
+		good = append(good, p)
+	}
+	graph, err := checker.Analyze(analyzers, good, nil)
+	if err != nil {
+		return nil, err
+	}
+	findings := collect(graph, dir)
+	for act := range graph.All() {
+		if act.IsRoot && act.Err != nil {
+			fmt.Fprintf(errw, "%s: %s: %v\n", act.Package.ID, act.Analyzer.Name, act.Err)
+			partial.Failed = true
+		}
+	}
+	if len(partial.Packages) > 0 || partial.Failed {
+		return findings, partial
+	}
+	return findings, nil
+}
+
+func collect(graph *checker.Graph, dir string) []Finding {
+	type key struct {
+		file      string
+		line, col int
+		message   string
+	}
+	seen := make(map[key]bool)
+	var out []Finding
+	for act := range graph.All() {
+		if !act.IsRoot {
+			continue
+		}
+		fset := act.Package.Fset
+		for _, d := range act.Diagnostics {
+			pos := fset.Position(d.Pos)
+			end := pos
+			if d.End.IsValid() {
+				end = fset.Position(d.End)
+			}
+			k := key{pos.Filename, pos.Line, pos.Column, d.Message}
+			if seen[k] {
+				continue // the same file in a package and its test variant
+			}
+			seen[k] = true
+			f := Finding{
+				Analyzer:  act.Analyzer.Name,
+				Class:     string(ClassOf(act.Analyzer.Name, d.Message)),
+				File:      relative(dir, pos.Filename),
+				Line:      pos.Line,
+				Column:    pos.Column,
+				EndLine:   end.Line,
+				EndColumn: end.Column,
+				Message:   d.Message,
+				URL:       cmp.Or(d.URL, act.Analyzer.URL),
+			}
+			for _, sf := range d.SuggestedFixes {
+				f.Fixes = append(f.Fixes, fixOf(fset, sf, dir))
+			}
+			out = append(out, f)
+		}
+	}
+	slices.SortFunc(out, func(a, b Finding) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line),
+			cmp.Compare(a.Column, b.Column), cmp.Compare(a.Message, b.Message))
+	})
+	return out
+}
+
+func fixOf(fset *token.FileSet, sf analysis.SuggestedFix, dir string) Fix {
+	fix := Fix{Message: sf.Message}
+	for _, e := range sf.TextEdits {
+		pos := fset.Position(e.Pos)
+		end := pos
+		if e.End.IsValid() {
+			end = fset.Position(e.End)
+		}
+		fix.Edits = append(fix.Edits, Edit{
+			File:      relative(dir, pos.Filename),
+			Line:      pos.Line,
+			Column:    pos.Column,
+			EndLine:   end.Line,
+			EndColumn: end.Column,
+			Offset:    pos.Offset,
+			End:       end.Offset,
+			NewText:   string(e.NewText),
+		})
+	}
+	return fix
+}
+
+// relative shortens path to be relative to dir when it lies inside it.
+func relative(dir, path string) string {
+	if rel, err := filepath.Rel(dir, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return path
+}
+
+// needFacts reports whether an analyzer, or one it requires, uses facts.
+func needFacts(analyzers []*analysis.Analyzer) bool {
+	for _, a := range analyzers {
+		if len(a.FactTypes) > 0 || needFacts(a.Requires) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,208 @@
+package leakvet_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/passes/leakvet"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// run runs leakvet in testdata/mod.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("loads packages with go list")
+	}
+	var out, errw bytes.Buffer
+	code = leakvet.Run(append([]string{"--dir", filepath.Join("testdata", "mod")}, args...), &out, &errw)
+	return out.String(), errw.String(), code
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s (go test -update rewrites it):\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestText(t *testing.T) {
+	out, errw, code := run(t, "./leaky", "./clean")
+	if code != leakvet.ExitFound {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, leakvet.ExitFound, errw)
+	}
+	golden(t, "text.golden", out)
+
+	out, errw, code = run(t, "./clean")
+	if code != leakvet.ExitClean || out != "" {
+		t.Errorf("clean package: exit %d, stdout %q, stderr %q", code, out, errw)
+	}
+}
+
+func TestJSON(t *testing.T) {
+	out, errw, code := run(t, "--format", "json", "./leaky")
+	if code != leakvet.ExitFound {
+		t.Fatalf("exit %d; stderr:\n%s", code, errw)
+	}
+	var r leakvet.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if len(r.Findings) != 2 {
+		t.Fatalf("got %d findings, want 2: %+v", len(r.Findings), r.Findings)
+	}
+	f := r.Findings[0]
+	if f.Analyzer != "lostsend" || f.Class != "send-no-receiver" || f.File != filepath.Join("leaky", "leaky.go") || f.Line != 12 {
+		t.Errorf("first finding = %+v", f)
+	}
+	if len(f.Fixes) != 1 || f.Fixes[0].Edits[0].NewText != ", 1" {
+		t.Errorf("first finding's fix = %+v, want a buffer of 1", f.Fixes)
+	}
+	if g := r.Findings[1]; g.Analyzer != "lostcancel" || g.Class != "context-never-done" {
+		t.Errorf("second finding = %+v, want lostcancel's context-never-done", g)
+	}
+	golden(t, "json.golden", out)
+
+	out, _, code = run(t, "--format", "json", "./clean")
+	if code != leakvet.ExitClean || strings.TrimSpace(out) != `{
+  "findings": []
+}` {
+		t.Errorf("clean package: exit %d, output %s", code, out)
+	}
+}
+
+func TestSARIF(t *testing.T) {
+	out, errw, code := run(t, "--format", "sarif", "./leaky")
+	if code != leakvet.ExitFound {
+		t.Fatalf("exit %d; stderr:\n%s", code, errw)
+	}
+	var log struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Name  string `json:"name"`
+					Rules []struct {
+						ID string `json:"id"`
+					} `json:"rules"`
+				} `json:"driver"`
+			} `json:"tool"`
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				RuleIndex int    `json:"ruleIndex"`
+				Message   struct {
+					Text string `json:"text"`
+				} `json:"message"`
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI       string `json:"uri"`
+							URIBaseID string `json:"uriBaseId"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+				} `json:"locations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal([]byte(out), &log); err != nil {
+		t.Fatalf("output is not JSON: %v", err)
+	}
+	if log.Version != "2.1.0" || len(log.Runs) != 1 || log.Runs[0].Tool.Driver.Name != "leakvet" {
+		t.Fatalf("not a SARIF 2.1.0 log from leakvet: %s", out)
+	}
+	run0 := log.Runs[0]
+	if len(run0.Results) != 2 {
+		t.Fatalf("got %d results, want 2", len(run0.Results))
+	}
+	for _, r := range run0.Results {
+		if rule := run0.Tool.Driver.Rules[r.RuleIndex].ID; rule != r.RuleID {
+			t.Errorf("result's ruleIndex points at %q, ruleId is %q", rule, r.RuleID)
+		}
+		loc := r.Locations[0].PhysicalLocation
+		if loc.ArtifactLocation.URI != "leaky/leaky.go" || loc.ArtifactLocation.URIBaseID != "SRCROOT" || loc.Region.StartLine == 0 {
+			t.Errorf("location = %+v, want leaky/leaky.go under SRCROOT", loc)
+		}
+	}
+	abs, _ := filepath.Abs(filepath.Join("testdata", "mod"))
+	golden(t, "sarif.golden", strings.ReplaceAll(out, filepath.ToSlash(abs), "$MOD"))
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown format", []string{"--format", "xml", "./leaky"}, `unknown --format "xml"`},
+		{"unknown flag", []string{"--nope"}, "flag provided but not defined: -nope"},
+		{"type error", []string{"./broken"}, `broken.go:3:23: cannot use "not an int"`},
+		{"no such package", []string{"./nosuch"}, "nosuch"},
+		{"unknown analyzer", []string{"--disable", "lostsend,nope", "./leaky"}, `--disable: no analyzer "nope"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errw, code := run(t, tc.args...)
+			if code != leakvet.ExitError {
+				t.Errorf("exit %d, want %d", code, leakvet.ExitError)
+			}
+			if !strings.Contains(errw, tc.want) {
+				t.Errorf("stderr lacks %q:\n%s", tc.want, errw)
+			}
+		})
+	}
+}
+
+func TestDisable(t *testing.T) {
+	out, errw, code := run(t, "--disable", "lostcancel", "./leaky")
+	if code != leakvet.ExitFound || strings.Contains(out, "cancel") || !strings.Contains(out, "send-no-receiver") {
+		t.Errorf("--disable lostcancel: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errw)
+	}
+	out, _, code = run(t, "--disable", "lostcancel,lostsend", "./leaky")
+	if code != leakvet.ExitClean || out != "" {
+		t.Errorf("--disable lostcancel,lostsend: exit %d, stdout %q", code, out)
+	}
+}
+
+func TestVetTool(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"-V=full"}, true},
+		{[]string{"-flags"}, true},
+		{[]string{"-lostsend", "/tmp/go-build1/vet.cfg"}, true},
+		{[]string{"./..."}, false},
+		{[]string{"--format", "json", "std"}, false},
+		{nil, false},
+	} {
+		if got := leakvet.VetTool(tc.args); got != tc.want {
+			t.Errorf("VetTool(%q) = %v, want %v", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestAnalyzersDocumented(t *testing.T) {
+	for _, a := range leakvet.Analyzers() {
+		if a.Doc == "" || a.URL == "" && a.Name != "lostcancel" {
+			t.Errorf("analyzer %s lacks Doc or URL", a.Name)
+		}
+	}
+}

@@ -1,0 +1,358 @@
+package lostsend
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ast/inspector"
+	"golang.org/x/tools/go/cfg"
+
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/chanuse"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports goroutines that block forever on a send nobody receives.
+var Analyzer = &analysis.Analyzer{
+	Name:     "lostsend",
+	Doc:      chanuse.Doc(doc),
+	URL:      "https://github.com/leakhound/leakhound/tree/main/passes/lostsend",
+	Requires: []*analysis.Analyzer{chanuse.Analyzer},
+	Run:      run,
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	res := pass.ResultOf[chanuse.Analyzer].(*chanuse.Result)
+	for _, c := range res.Chans {
+		if c.Cap == 0 {
+			check(pass, res, c)
+		}
+	}
+	return nil, nil
+}
+
+func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
+	var recvs []*chanuse.Op
+	sends := make(map[*ast.GoStmt]*chanuse.Op) // first blocking send of each goroutine
+	var gos []*ast.GoStmt
+	for _, op := range c.Ops {
+		switch op.Kind {
+		case chanuse.Send:
+			if op.Go == nil {
+				return // the owner sends too: not the result-channel shape
+			}
+			if op.Alone() && sends[op.Go] == nil {
+				sends[op.Go] = op
+				gos = append(gos, op.Go)
+			}
+		case chanuse.Recv, chanuse.Range:
+			if op.Go != nil {
+				return // another goroutine receives: cannot count receivers
+			}
+			recvs = append(recvs, op)
+		case chanuse.Close:
+			if op.Go == nil {
+				return // the owner closes it: a late send panics, it does not block
+			}
+		}
+	}
+	if len(gos) == 0 {
+		return
+	}
+	receives := func(n ast.Node) bool {
+		for _, r := range recvs {
+			if r.Kind == chanuse.Range {
+				if chanuse.Contains(n, r.Node.(*ast.RangeStmt).X) || n == r.Node.(*ast.RangeStmt).X {
+					return true
+				}
+			} else if n == r.Node || chanuse.Contains(n, r.Node) {
+				return true
+			}
+		}
+		return false
+	}
+	// Leaving a loop that receives counts as having received: the loop's
+	// condition is assumed to match the number of senders.
+	receivedInLoop := func(b *cfg.Block) bool {
+		if b.Kind != cfg.KindForDone && b.Kind != cfg.KindRangeDone {
+			return false
+		}
+		for _, r := range recvs {
+			if b.Stmt.Pos() <= r.Pos() && r.Pos() < b.Stmt.End() {
+				return true
+			}
+		}
+		return false
+	}
+	fn := chanuse.FuncName(c.Owner)
+	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
+	g := res.CFG(c.Body)
+	if len(gos) > 1 && len(recvs) == 1 && !anyInLoop(recvs, c) && sameBlock(gos, sends, c) {
+		// Several goroutines started together each send and the function
+		// receives once: all but the fastest block forever.
+		r := recvs[0]
+		last := sends[gos[len(gos)-1]]
+		d := fmt.Sprintf("%s: %d goroutines send on %s but %s receives once (line %d): all but the first to send block forever; give %s a buffer of %d",
+			classify.SendNoReceiver, len(gos), c.Name(), fn, line(r.Node), c.Name(), len(gos))
+		pass.Report(analysis.Diagnostic{
+			Pos: last.Pos(), End: last.Node.End(), Message: d,
+			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+			SuggestedFixes: []analysis.SuggestedFix{{
+				Message:   fmt.Sprintf("Give %s a buffer of %d", c.Name(), len(gos)),
+				TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, fmt.Sprint(len(gos)))},
+			}},
+		})
+		return
+	}
+	for _, gs := range gos {
+		send := sends[gs]
+		goCur := send.Cur
+		for goCur.Node() != gs {
+			goCur = goCur.Parent()
+		}
+		loop := chanuse.Loop(goCur, c.Body)
+		many := loop.Valid()
+		benign := signalledInstead(res, c, gs)
+		if exit := preferredExit(pass, g, gs, receives, receivedInLoop, benign); exit != nil {
+			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
+			if exit.Case != nil {
+				where += " through " + chanuse.DescribeCase(pass, exit.Case)
+			}
+			report(pass, c, send, loop, where)
+			continue
+		}
+		if !many {
+			continue
+		}
+		// Several goroutines send; the owner must receive once per goroutine.
+		if len(recvs) > 1 && !anyInLoop(recvs, c) {
+			continue // several receives in a row: cannot count them against the goroutines
+		}
+		for _, r := range recvs {
+			rloop := recvLoop(r, c)
+			if rloop.Valid() && rloop.Node().Pos() <= gs.Pos() && gs.End() <= rloop.Node().End() {
+				break // one receive per goroutine started in the same loop
+			}
+			if !rloop.Valid() {
+				report(pass, c, send, loop, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(r.Node)))
+				break
+			}
+			if early := chanuse.LeavesEarly(pass.TypesInfo, rloop.Node()); early != nil {
+				verb := "returns"
+				if _, ok := early.(*ast.ReturnStmt); !ok {
+					verb = "stops receiving"
+				}
+				report(pass, c, send, loop, fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)))
+				break
+			}
+		}
+	}
+}
+
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, where string) {
+	size, sizeText := "1", "a buffer of 1"
+	if loop.Valid() {
+		size = bufferFor(pass, loop.Node(), c)
+		if size == "" {
+			sizeText = "a buffer as large as the number of goroutines"
+		} else {
+			sizeText = "a buffer of " + size
+		}
+	}
+	d := analysis.Diagnostic{
+		Pos: send.Pos(),
+		End: send.Node.End(),
+		Message: fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s; give %s %s",
+			classify.SendNoReceiver, where, c.Name(), c.Name(), sizeText),
+		URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+	}
+	if size != "" {
+		d.SuggestedFixes = []analysis.SuggestedFix{{
+			Message:   fmt.Sprintf("Give %s a buffer of %s", c.Name(), size),
+			TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, size)},
+		}}
+	}
+	pass.Report(d)
+}
+
+// bufferFor returns the number of goroutines a loop starts as source text
+// that is valid where the channel is made, or "" when it cannot tell.
+func bufferFor(pass *analysis.Pass, loop ast.Node, c *chanuse.Chan) string {
+	var n ast.Expr
+	switch l := loop.(type) {
+	case *ast.RangeStmt:
+		switch pass.TypesInfo.TypeOf(l.X).Underlying().(type) {
+		case *types.Slice, *types.Array, *types.Map:
+			return lenOf(pass, l.X, c)
+		case *types.Basic:
+			if types.Identical(pass.TypesInfo.TypeOf(l.X).Underlying(), types.Typ[types.String]) {
+				return ""
+			}
+			n = l.X // range over an integer
+		default:
+			return ""
+		}
+	case *ast.ForStmt:
+		// for i := 0; i < n; i++
+		init, ok := l.Init.(*ast.AssignStmt)
+		cond, ok2 := l.Cond.(*ast.BinaryExpr)
+		if !ok || !ok2 || len(init.Lhs) != 1 || cond.Op != token.LSS {
+			return ""
+		}
+		if lit, ok := init.Rhs[0].(*ast.BasicLit); !ok || lit.Value != "0" {
+			return ""
+		}
+		if id, ok := cond.X.(*ast.Ident); !ok || id.Name != init.Lhs[0].(*ast.Ident).Name {
+			return ""
+		}
+		if inc, ok := l.Post.(*ast.IncDecStmt); !ok || inc.Tok != token.INC {
+			return ""
+		}
+		n = cond.Y
+	}
+	if n == nil || !chanuse.DefinedBefore(pass.TypesInfo, n, c.Make.Pos()) {
+		return ""
+	}
+	return types.ExprString(n)
+}
+
+func lenOf(pass *analysis.Pass, x ast.Expr, c *chanuse.Chan) string {
+	if !chanuse.DefinedBefore(pass.TypesInfo, x, c.Make.Pos()) {
+		return ""
+	}
+	switch x.(type) {
+	case *ast.Ident, *ast.SelectorExpr:
+		return "len(" + types.ExprString(x) + ")"
+	}
+	return ""
+}
+
+// recvLoop returns the loop that repeats a receive: the range statement
+// of a range over the channel, or the loop around a receive.
+func recvLoop(op *chanuse.Op, c *chanuse.Chan) chanuse.Cursor {
+	if op.Kind == chanuse.Range {
+		return op.Cur
+	}
+	return chanuse.Loop(op.Cur, c.Body)
+}
+
+func anyInLoop(ops []*chanuse.Op, c *chanuse.Chan) bool {
+	for _, op := range ops {
+		if recvLoop(op, c).Valid() {
+			return true
+		}
+	}
+	return false
+}
+
+// sameBlock reports whether the go statements are statements of one block,
+// outside loops, so that they all run or none does.
+func sameBlock(gos []*ast.GoStmt, sends map[*ast.GoStmt]*chanuse.Op, c *chanuse.Chan) bool {
+	var block ast.Node
+	for _, gs := range gos {
+		cur := sends[gs].Cur
+		for cur.Node() != gs {
+			cur = cur.Parent()
+		}
+		if chanuse.Loop(cur, c.Body).Valid() {
+			return false
+		}
+		if block == nil {
+			block = cur.Parent().Node()
+		} else if cur.Parent().Node() != block {
+			return false
+		}
+	}
+	return true
+}
+
+// preferredExit returns a path on which the function leaves without
+// receiving, preferring one through a timeout or cancellation case, which
+// is how such leaks happen in practice and what the reader should look at.
+func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, benign func(*ast.CommClause) bool) *chanuse.Exit {
+	var first *chanuse.Exit
+	var found *chanuse.Exit
+	chanuse.ReachAll(g, start, stop, enter, func(e *chanuse.Exit) bool {
+		if e.Case != nil && benign(e.Case) {
+			return true
+		}
+		if first == nil {
+			first = e
+		}
+		if e.Case != nil {
+			d := chanuse.DescribeCase(pass, e.Case)
+			if strings.Contains(d, "Done()") || strings.Contains(d, "timeout") || strings.Contains(d, "timer") {
+				found = e
+				return false
+			}
+		}
+		return true
+	})
+	if found != nil {
+		return found
+	}
+	return first
+}
+
+// signalledInstead returns a test for select cases that receive from
+// another channel the same goroutine sends to or closes, on paths that never
+// reach its send on c: leaving through such a case means the goroutine took
+// its other way out (errC <- err or done <- struct{}{}), so it does not
+// block on c.
+func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(*ast.CommClause) bool {
+	lit, ok := gs.Call.Fun.(*ast.FuncLit)
+	if !ok {
+		return func(*ast.CommClause) bool { return false }
+	}
+	var sendsOnC []ast.Node
+	for _, op := range c.Ops {
+		if op.Kind == chanuse.Send && op.Go == gs {
+			sendsOnC = append(sendsOnC, op.Node)
+		}
+	}
+	isSendOnC := func(n ast.Node) bool {
+		for _, s := range sendsOnC {
+			if n == s || chanuse.Contains(n, s) {
+				return true
+			}
+		}
+		return false
+	}
+	signals := make(map[*chanuse.Chan]bool)
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body {
+			continue
+		}
+		exclusive, any := true, false
+		for _, op := range d.Ops {
+			if op.Go != gs || (op.Kind != chanuse.Send && op.Kind != chanuse.Close) {
+				continue
+			}
+			any = true
+			if chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC) {
+				exclusive = false
+			}
+		}
+		signals[d] = any && exclusive
+	}
+	return func(cc *ast.CommClause) bool {
+		for d, ok := range signals {
+			if !ok {
+				continue
+			}
+			for _, op := range d.Ops {
+				if op.Clause == cc && op.Kind == chanuse.Recv {
+					return true
+				}
+			}
+		}
+		return false
+	}
+}

@@ -1,0 +1,3 @@
+package hook
+
+func newRequest() *request { return &request{reply: make(chan int, 1)} }

@@ -1,0 +1,120 @@
+package a
+
+import "context"
+
+func consume(int) {}
+
+func rangeNeverClosed(xs []int) {
+	results := make(chan int)
+	go func() {
+		for r := range results { // want `range-never-closed: this range over results never ends and the goroutine blocks forever after the last value: nothing closes results; close it after the last send`
+			consume(r)
+		}
+	}()
+	for _, x := range xs {
+		results <- x
+	}
+}
+
+func producerGoroutine(xs []int) {
+	jobs := make(chan int, len(xs))
+	go func() {
+		for _, x := range xs {
+			jobs <- x
+		}
+	}()
+	go func() {
+		for j := range jobs { // want `range-never-closed: this range over jobs`
+			consume(j)
+		}
+	}()
+}
+
+func noSender() {
+	done := make(chan struct{})
+	go func() {
+		<-done // want `receive-no-sender: the goroutine blocks forever on this receive: nothing sends on done or closes it`
+		consume(1)
+	}()
+	consume(2)
+}
+
+func paramRange(xs []int) {
+	ch := make(chan int)
+	go func(in chan int) {
+		for v := range in { // want `range-never-closed`
+			consume(v)
+		}
+	}(ch)
+	for _, x := range xs {
+		ch <- x
+	}
+}
+
+// Negative twins.
+
+func producerCloses(xs []int) {
+	results := make(chan int)
+	go func() {
+		for r := range results {
+			consume(r)
+		}
+	}()
+	for _, x := range xs {
+		results <- x
+	}
+	close(results)
+}
+
+func deferredClose(xs []int) {
+	results := make(chan int)
+	defer close(results)
+	go func() {
+		for r := range results {
+			consume(r)
+		}
+	}()
+	for _, x := range xs {
+		results <- x
+	}
+}
+
+func stopped(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+		case <-ctx.Done():
+		}
+	}()
+}
+
+func signalled() {
+	done := make(chan struct{})
+	go func() {
+		<-done
+	}()
+	done <- struct{}{}
+}
+
+func forever(next func() int) {
+	work := make(chan int)
+	go func() {
+		for w := range work {
+			consume(w)
+		}
+	}()
+	for {
+		work <- next()
+	}
+}
+
+func escapes(register func(chan int)) {
+	ch := make(chan int)
+	go func() {
+		for v := range ch {
+			consume(v)
+		}
+	}()
+	register(ch)
+}
