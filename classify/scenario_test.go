@@ -24,12 +24,20 @@ func classifyDump(t *testing.T, dump []byte) []classified {
 	t.Helper()
 	c := classify.New(classify.Config{Source: &classify.Source{UseDumpPaths: true}})
 	var gs []*stack.Goroutine
-	_, err := input.Read(bytes.NewReader(dump), input.Options{}, func(g *stack.Goroutine) {
+	var pass bytes.Buffer
+	_, err := input.Read(bytes.NewReader(dump), input.Options{Options: stack.Options{Passthrough: &pass}}, func(g *stack.Goroutine) {
 		gs = append(gs, g.Clone())
 	})
 	if err != nil {
 		t.Fatalf("parse: %v", err)
 	}
+	// What is not a goroutine explains a dump that lacks some: a scenario's
+	// panic, a runtime error.
+	t.Cleanup(func() {
+		if t.Failed() && pass.Len() > 0 {
+			t.Logf("text around the dump:\n%.2000s", pass.String())
+		}
+	})
 	// Classify each goroutine alone as well, to know which finding it went to.
 	var out []classified
 	for _, g := range gs {

@@ -43,6 +43,7 @@ func init() {
 		{"analyze", "[flags] [FILE|URL|-]", "find and explain leaks in a goroutine dump, profile or live service", analyze},
 		{"demo", "[--keep] [flags]", "start a leaky demo service, drive traffic, and analyze it", demoCmd},
 		{"watch", "[flags] URL...", "watch live services and report the goroutine groups that grow", watch},
+		{"vet", "[--format text|json|sarif] [packages]", "check Go source for goroutine-leak patterns (leakvet)", vet},
 		{"classes", "", "list the leak classes and their fixes", classes},
 		{"version", "", "print the version", version},
 		{"help", "[command]", "show help", help},

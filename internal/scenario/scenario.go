@@ -43,7 +43,7 @@ type Scenario struct {
 
 	// Start starts the goroutines and returns once Count of them are
 	// blocked in Func with reason Wait. It panics if they are not within
-	// ten seconds, which means the scenario itself is broken.
+	// 45 seconds, which means the scenario itself is broken.
 	Start func()
 }
 
@@ -144,14 +144,15 @@ func add(d def) {
 // fn with reason wait, so that a dump taken next shows them parked and not
 // on their way there.
 func waitBlocked(name, fn, wait string, want int) {
-	deadline := time.Now().Add(10 * time.Second)
+	// Generous: a loaded CI machine can take seconds to run a goroutine.
+	deadline := time.Now().Add(45 * time.Second)
 	for {
 		n := countBlocked(fn, wait)
 		if n >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			panic(fmt.Sprintf("scenario %s: %d of %d goroutines blocked in %s [%s] after 10s; goroutines in it: %q",
+			panic(fmt.Sprintf("scenario %s: %d of %d goroutines blocked in %s [%s] after 45s; goroutines in it: %q",
 				name, n, want, fn, wait, headersIn(fn)))
 		}
 		time.Sleep(time.Millisecond)

@@ -62,7 +62,7 @@ func HasLeakProfile() bool { return pprof.Lookup("goroutineleak") != nil }
 const ExitNoProfile = 3
 
 // timeout bounds one run of the leaker; a normal run takes well under a second.
-const timeout = 60 * time.Second
+const timeout = 120 * time.Second
 
 // Dump starts the named scenarios (all when none are named; the deadlock set
 // for "deadlock") in a fresh leaker process and returns the dump it printed
