@@ -2,6 +2,7 @@ package stack
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -52,19 +53,20 @@ func (e *SyntaxError) Error() string {
 //	profile   "# labels:" and "#\t0x.. func+0x.. file:line" lines (-> text)
 //	race      "  func()" and "      file:line" pairs (-> text at a blank line)
 type Parser struct {
-	lr    *lineReader
-	opt   Options
-	g     Goroutine
-	ready bool // g holds a goroutine to hand out on the next call
-	err   error
-	names map[string]string
+	lr     *lineReader
+	opt    Options
+	g      Goroutine
+	ready  bool // g holds a goroutine to hand out on the next call
+	err    error
+	names  map[string]string
+	recent *[1 << recentBits]string // see intern
 	// pending is a header line read while finishing the previous goroutine.
 	pending []byte
 }
 
 // NewParser returns a parser reading from r.
 func NewParser(r io.Reader, opt Options) *Parser {
-	return &Parser{lr: newLineReader(r), opt: opt, names: make(map[string]string)}
+	return &Parser{lr: newLineReader(r), opt: opt, names: make(map[string]string), recent: new([1 << recentBits]string)}
 }
 
 // Parse reads every goroutine from r.
@@ -309,17 +311,36 @@ func (p *Parser) frames() *[]Frame {
 	return &p.g.Stack
 }
 
-// intern returns b as a string, allocating each distinct name once.
+// intern returns b as a string, allocating each distinct name once. A
+// small direct-mapped cache keyed by the length and the first and last
+// eight bytes answers most lookups with one comparison, before the map's
+// hash of the whole name.
 func (p *Parser) intern(b []byte) string {
+	var slot *string
+	if n := len(b); n >= 8 {
+		k := uint64(n) ^ binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[n-8:])*0x9e3779b97f4a7c15
+		slot = &p.recent[(k*0xbf58476d1ce4e5b9)>>(64-recentBits)]
+		if *slot == string(b) {
+			return *slot
+		}
+	}
 	if s, ok := p.names[string(b)]; ok {
+		if slot != nil {
+			*slot = s
+		}
 		return s
 	}
 	s := string(b)
 	if len(p.names) < 1<<20 {
 		p.names[s] = s
 	}
+	if slot != nil {
+		*slot = s
+	}
 	return s
 }
+
+const recentBits = 10
 
 // isHeader reports whether l looks like a goroutine header, without
 // side effects.
