@@ -12,48 +12,43 @@ import (
 
 	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/monitor"
+	"github.com/leakhound/leakhound/stack"
 )
 
 // goroutines fetches the service's own goroutine dump over HTTP, the way
 // leakhound analyze reads it.
-func goroutines(t *testing.T, url string) []string {
+func goroutines(t *testing.T, url string) []*stack.Goroutine {
 	t.Helper()
 	resp, err := http.Get(url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s: %s", url, resp.Status)
 	}
-	blocks := strings.Split(string(body), "\n\n")
-	if len(blocks) < 2 || !strings.HasPrefix(blocks[0], "goroutine ") {
-		t.Fatalf("GET %s: not a goroutine dump: %.200q", url, body)
+	gs, err := stack.Parse(resp.Body, stack.Options{})
+	if err != nil || len(gs) < 2 {
+		t.Fatalf("GET %s: not a goroutine dump: %d goroutines, %v", url, len(gs), err)
 	}
-	return blocks
+	return gs
 }
 
 // counts returns, for each endpoint, how many goroutines its handler
 // started that block in its Func with its Wait, and how many of those the
 // runtime marked (leaked); and how many goroutines in all it started.
-func counts(blocks []string, eps []Endpoint) (blocked, leaked, started map[string]int) {
+func counts(gs []*stack.Goroutine, eps []Endpoint) (blocked, leaked, started map[string]int) {
 	blocked, leaked, started = map[string]int{}, map[string]int{}, map[string]int{}
-	for _, b := range blocks {
-		creator := createdBy(b)
+	for _, g := range gs {
 		for _, e := range eps {
-			if creator != e.Handler {
+			if string(g.CreatedBy.Func) != e.Handler {
 				continue
 			}
 			started[e.Path]++
-			header, frames, _ := strings.Cut(b, "\n")
-			inFunc := strings.HasPrefix(frames, e.Func+"(") || strings.Contains(frames, "\n"+e.Func+"(")
-			if inFunc && waitReason(header) == e.Wait {
+			inFunc := slices.ContainsFunc(g.Stack, func(f stack.Frame) bool { return string(f.Func) == e.Func })
+			if inFunc && g.State == e.Wait {
 				blocked[e.Path]++
-				if strings.Contains(header, "(leaked)") {
+				if g.Leaked {
 					leaked[e.Path]++
 				}
 			}

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/leakhound/leakhound/stack"
 )
 
 // Drive sends requestsPerEndpoint GET requests over HTTP to every leaky and
@@ -93,45 +96,19 @@ func (s *Service) settle(ctx context.Context) error {
 	}
 }
 
-// unsettled returns the header of a goroutine that is not settled, or "".
+// unsettled describes a goroutine that is not settled, or returns "".
 func unsettled(dump []byte, byHandler map[string]*Endpoint) string {
-	for _, block := range strings.Split(string(dump), "\n\n") {
-		header, _, _ := strings.Cut(block, "\n")
-		creator := createdBy(block)
-		e := byHandler[creator]
-		if e == nil {
-			continue
-		}
-		if !e.Leak || waitReason(header) != e.Wait {
-			return header + " created by " + creator
-		}
+	gs, err := stack.Parse(bytes.NewReader(dump), stack.Options{Lenient: true})
+	if err != nil {
+		return err.Error()
 	}
-	return ""
-}
-
-// createdBy returns the function of the "created by" line of a goroutine's
-// block, or "".
-func createdBy(block string) string {
-	for line := range strings.Lines(block) {
-		if rest, ok := strings.CutPrefix(line, "created by "); ok {
-			fn, _, _ := strings.Cut(strings.TrimSpace(rest), " in goroutine ")
-			return fn
+	for _, g := range gs {
+		e := byHandler[string(g.CreatedBy.Func)]
+		if e != nil && (!e.Leak || g.State != e.Wait) {
+			return fmt.Sprintf("goroutine %d [%s] created by %s", g.ID, g.State, g.CreatedBy.Func)
 		}
 	}
 	return ""
-}
-
-// waitReason returns the wait reason of a goroutine header without its
-// modifiers: "goroutine 7 [chan send (leaked), 2 minutes]:" -> "chan send".
-func waitReason(header string) string {
-	_, s, ok := strings.Cut(header, "[")
-	if !ok {
-		return ""
-	}
-	s, _, _ = strings.Cut(s, "]")
-	s, _, _ = strings.Cut(s, ",")
-	s, _, _ = strings.Cut(s, " labels:")
-	return strings.TrimSuffix(s, " (leaked)")
 }
 
 func allStacks() []byte {
