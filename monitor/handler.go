@@ -334,6 +334,7 @@ const pageHTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>goroutine leaks · leakhound</title>
+<link rel="icon" href="data:,">
 <style>
 :root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --ok:#2e7d32; --spark:#3559c7; }
 * { box-sizing: border-box; }
@@ -384,7 +385,7 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <h2>Needs attention: proven, growing or waiting too long</h2>
 {{range .Attention}}{{template "card" .}}{{else}}<p class="none">No group is proven leaked, growing or waiting too long.</p>{{end}}
 
-<h2>Suspect, not growing</h2>
+<h2>Suspect, not yet growing</h2>
 {{range .Steady}}{{template "card" .}}{{else}}<p class="none">None.</p>{{end}}
 
 <h2>Not leaks</h2>

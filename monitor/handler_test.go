@@ -129,7 +129,7 @@ func TestPage(t *testing.T) {
 		}
 	}
 	page := body(t, s.URL+"/debug/leaks/", "text/html; charset=utf-8")
-	attention, rest, ok := strings.Cut(page, "Suspect, not growing")
+	attention, rest, ok := strings.Cut(page, "Suspect, not yet growing")
 	if !ok {
 		t.Fatalf("no suspect section in the page:\n%s", page)
 	}
