@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
@@ -25,7 +26,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:     "unreleased",
 	Doc:      chanuse.Doc(doc),
 	URL:      "https://github.com/leakhound/leakhound/tree/main/passes/unreleased",
-	Requires: []*analysis.Analyzer{inspect.Analyzer},
+	Requires: []*analysis.Analyzer{inspect.Analyzer, ctrlflow.Analyzer},
 	Run:      run,
 }
 
@@ -135,7 +136,7 @@ func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt) {
 		}
 		done[lock.key] = true
 		if g == nil {
-			g = cfg.New(body, chanuse.MayReturn(pass.TypesInfo))
+			g = cfg.New(body, chanuse.MayReturn(pass.TypesInfo, pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs).NoReturn))
 		}
 		last := lastReturn(g)
 		var leaks []*ast.ReturnStmt

@@ -13,10 +13,12 @@ import (
 	"sync"
 
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/ctrlflow"
 	"golang.org/x/tools/go/analysis/passes/inspect"
 	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // Analyzer computes a *Result for the package.
@@ -24,7 +26,7 @@ var Analyzer = &analysis.Analyzer{
 	Name:       "chanuse",
 	Doc:        "find channels made in a function whose every use is visible there (a helper of leakvet)",
 	URL:        "https://github.com/leakhound/leakhound/tree/main/passes/internal/chanuse",
-	Requires:   []*analysis.Analyzer{inspect.Analyzer},
+	Requires:   []*analysis.Analyzer{inspect.Analyzer, ctrlflow.Analyzer},
 	Run:        run,
 	ResultType: reflect.TypeFor[*Result](),
 }
@@ -87,9 +89,17 @@ type Result struct {
 	// GoStmts reports whether the package has any go statement.
 	GoStmts bool
 
-	info *types.Info
-	mu   sync.Mutex
-	cfgs map[*ast.BlockStmt]*cfg.CFG
+	info     *types.Info
+	noReturn func(*types.Func) bool // ctrlflow's: panics or exits on every path
+	mu       sync.Mutex
+	cfgs     map[*ast.BlockStmt]*cfg.CFG
+}
+
+// MayReturn is MayReturn with what ctrlflow learned: the functions
+// ctrlflow found never return, here or in dependencies: a test framework's
+// Fail, a project's mustFail.
+func (r *Result) MayReturn() func(*ast.CallExpr) bool {
+	return MayReturn(r.info, r.noReturn)
 }
 
 // CFG returns the control-flow graph of a function body, built once and
@@ -100,7 +110,7 @@ func (r *Result) CFG(body *ast.BlockStmt) *cfg.CFG {
 	if g, ok := r.cfgs[body]; ok {
 		return g
 	}
-	g := cfg.New(body, MayReturn(r.info))
+	g := cfg.New(body, r.MayReturn())
 	if r.cfgs == nil {
 		r.cfgs = make(map[*ast.BlockStmt]*cfg.CFG)
 	}
@@ -109,7 +119,7 @@ func (r *Result) CFG(body *ast.BlockStmt) *cfg.CFG {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	res := &Result{info: pass.TypesInfo}
+	res := &Result{info: pass.TypesInfo, noReturn: pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs).NoReturn}
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	root := in.Root()
 	for range root.Preorder((*ast.GoStmt)(nil)) {
@@ -376,9 +386,16 @@ func capOf(info *types.Info, call *ast.CallExpr) int {
 
 // MayReturn reports whether a call statement can return, for cfg.New:
 // panic, os.Exit, log.Fatal, runtime.Goexit and testing's Fatal, FailNow and
-// Skip never do, so paths through them are not exits that leak.
-func MayReturn(info *types.Info) func(*ast.CallExpr) bool {
+// Skip never do, nor any function noReturn (ctrlflow's CFGs.NoReturn; may be
+// nil) knows to panic or exit on every path, so paths through them are not
+// exits that leak.
+func MayReturn(info *types.Info, noReturn func(*types.Func) bool) func(*ast.CallExpr) bool {
 	return func(call *ast.CallExpr) bool {
+		if noReturn != nil {
+			if fn := typeutil.StaticCallee(info, call); fn != nil && noReturn(fn) {
+				return false
+			}
+		}
 		switch fun := ast.Unparen(call.Fun).(type) {
 		case *ast.Ident:
 			if b, ok := info.Uses[fun].(*types.Builtin); ok && b.Name() == "panic" {

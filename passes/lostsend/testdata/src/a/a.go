@@ -192,3 +192,19 @@ func oneOrTheOther(fast bool, a, b func() error) error {
 	}
 	return <-errc
 }
+
+// fail never returns: a test framework's Fail (Ginkgo's panics), seen
+// through ctrlflow's facts. Leaving through it is a panic, not a return.
+func fail(msg string) { panic(msg) }
+
+func timeoutFails() int {
+	ch := make(chan int)
+	go func() { ch <- fetch() }()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(time.Second):
+		fail("still blocked")
+	}
+	return 0
+}
