@@ -153,9 +153,10 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	w.printf("\n")
 }
 
-func countText(f *classify.Finding) string { return plural(f.Count, "goroutine") }
+func countText(f *classify.Finding) string { return Plural(f.Count, "goroutine") }
 
-func plural(n int, noun string) string {
+// Plural counts a regular noun: "1 goroutine", "2 goroutines".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}
@@ -222,7 +223,7 @@ func okSummary(ok []*classify.Finding, verbose bool) string {
 			parts = append(parts, fmt.Sprintf("%s %d", c.Class, n))
 		}
 	}
-	s := fmt.Sprintf("not leaks: %s in %s (%s)", plural(total, "goroutine"), plural(len(ok), "group"), strings.Join(parts, ", "))
+	s := fmt.Sprintf("not leaks: %s in %s (%s)", Plural(total, "goroutine"), Plural(len(ok), "group"), strings.Join(parts, ", "))
 	if !verbose {
 		s += "; -v lists them"
 	}

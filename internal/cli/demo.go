@@ -5,6 +5,7 @@ import (
 
 	"github.com/leakhound/leakhound/internal/demo"
 	"github.com/leakhound/leakhound/internal/remote"
+	"github.com/leakhound/leakhound/report"
 )
 
 // demo runs leakhound's main job on a built-in example: a service on
@@ -35,8 +36,8 @@ func demoCmd(e *env, args []string) int {
 			leaky++
 		}
 	}
-	fmt.Fprintf(e.stderr, "demo service on %s: %d leaky endpoints, each beside a fixed twin; sending %d requests to each...\n",
-		svc.URL(), leaky, *requests)
+	fmt.Fprintf(e.stderr, "demo service on %s: %d leaky endpoints, each beside a fixed twin; sending %s to each...\n",
+		svc.URL(), leaky, report.Plural(*requests, "request"))
 	if err := svc.Drive(e.ctx, *requests); err != nil {
 		fmt.Fprintf(e.stderr, "leakhound demo: driving traffic: %v\n", err)
 		return ExitError
