@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -32,6 +33,9 @@ type analyzeFlags struct {
 	fullBelow  int
 	timeout    time.Duration
 	maxBytes   int64
+
+	srcOnce sync.Once
+	src     *classify.Source // safe for concurrent use
 }
 
 func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
@@ -72,11 +76,14 @@ func (a *analyzeFlags) check() error {
 	return nil
 }
 
+// classifier returns a new classifier for one input. They share one
+// Source, so watch, which classifies a sample per target per interval,
+// reads each source file once, not once a sample.
 func (a *analyzeFlags) classifier() *classify.Classifier {
-	src := &classify.Source{Roots: a.sources, UseDumpPaths: true}
+	a.srcOnce.Do(func() { a.src = &classify.Source{Roots: a.sources, UseDumpPaths: true} })
 	return classify.New(classify.Config{
 		Rules: a.ignores.rules, NoDefaultRules: a.noDefaults,
-		Source: src, KeepGoroutines: true,
+		Source: a.src, KeepGoroutines: true,
 	})
 }
 

@@ -199,6 +199,13 @@ func TestAnalyzeURL(t *testing.T) {
 	if err := svc.Drive(t.Context(), 2); err != nil {
 		t.Fatal(err)
 	}
+	// A URL that names one profile is read as is.
+	for _, profile := range []string{"/debug/pprof/goroutine?debug=2", "/debug/pprof/goroutine?debug=0"} {
+		code, out, errOut := run(t, "", "analyze", "--format", "json", svc.URL()+profile)
+		if code != ExitLeaks || !strings.Contains(out, `"class": "send-no-receiver"`) {
+			t.Errorf("%s: exit %d, %s", profile, code, errOut)
+		}
+	}
 	for _, full := range []string{"always", "never"} {
 		t.Run(full, func(t *testing.T) {
 			code, out, errOut := run(t, "", "analyze", "--format", "json", "--full", full, svc.URL())

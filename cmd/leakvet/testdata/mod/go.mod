@@ -1,3 +1,0 @@
-module example.com/mod
-
-go 1.26
