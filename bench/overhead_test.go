@@ -27,7 +27,8 @@ import (
 // generator keeps a fixed number of requests in flight against a real
 // server on loopback, while 10k other goroutines sit parked in the process
 // so that each sample has realistic work. Phases with and without the
-// monitor alternate, so that drift in the machine's load falls on both.
+// monitor alternate, in pairs whose order alternates too, so that drift in
+// the machine's load falls on both.
 //
 //	cd bench && go test -run '^$' -bench Overhead -benchtime 1x -timeout 30m
 //
@@ -301,14 +302,12 @@ func overhead(b *testing.B, interval time.Duration) {
 	var off, on []phase
 	samples := 0
 	var sampleWall time.Duration
-	for range *overheadPairs {
-		off = append(off, load(client, url, *overheadClients, length))
-
+	withMonitor := func() phase {
 		m = monitor.New(cfg)
 		if err := m.Start(context.Background()); err != nil {
 			b.Fatal(err)
 		}
-		on = append(on, load(client, url, *overheadClients, length))
+		p := load(client, url, *overheadClients, length)
 		m.Stop()
 		if err := m.Err(); err != nil {
 			b.Fatal(err)
@@ -316,6 +315,18 @@ func overhead(b *testing.B, interval time.Duration) {
 		for _, s := range m.Costs() {
 			samples++
 			sampleWall += s.Wall
+		}
+		return p
+	}
+	// Pairs alternate their order (off-on, on-off, ...), so that a drift
+	// in the machine's speed over the run favours neither side.
+	for i := range *overheadPairs {
+		if i%2 == 0 {
+			off = append(off, load(client, url, *overheadClients, length))
+			on = append(on, withMonitor())
+		} else {
+			on = append(on, withMonitor())
+			off = append(off, load(client, url, *overheadClients, length))
 		}
 	}
 	if samples == 0 {
@@ -342,6 +353,14 @@ func overhead(b *testing.B, interval time.Duration) {
 	b.ReportMetric(offRate, "req/s-off")
 	b.ReportMetric(onRate, "req/s-on")
 	b.ReportMetric(loss, "%loss")
+	// The median of the pairs' losses: one pair disturbed by the machine
+	// moves it less than it moves the totals.
+	losses := make([]float64, len(off))
+	for i := range off {
+		losses[i] = 100 * (off[i].rate() - on[i].rate()) / off[i].rate()
+	}
+	slices.Sort(losses)
+	b.ReportMetric((losses[(len(losses)-1)/2]+losses[len(losses)/2])/2, "%loss-median")
 	offCost := float64(offCPU.Nanoseconds()) / float64(offReqs) / 1e3
 	onCost := float64(onCPU.Nanoseconds()) / float64(onReqs) / 1e3
 	b.ReportMetric(offCost, "cpu-µs/req-off")

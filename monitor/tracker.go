@@ -145,6 +145,8 @@ type Tracker struct {
 	// a leak class at the last sample: a live process cannot lose them all
 	// at once, a restarted one has.
 	oldIDs []int64
+	// process identifies the process of the last sample, when known.
+	process string
 }
 
 type tracked struct {
@@ -178,13 +180,25 @@ func (t *Tracker) Config() TrackerConfig { return t.cfg }
 // named, when there is exactly one, so a tracker fed both kinds keeps one
 // history per group.
 func (t *Tracker) Observe(at time.Time, r *classify.Report) {
+	t.ObserveProcess(at, "", r)
+}
+
+// ObserveProcess is Observe with the identity of the process r was read
+// from, such as pprofstack.Process gives for its goroutine profile: a
+// report from another process than the last sample's is a restart, even
+// when no sample was missed between them. "" means unknown; the report
+// alone must then show the restart.
+func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Report) {
 	if r == nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.restarted(r) {
+	if (process != "" && t.process != "" && process != t.process) || t.restarted(r) {
 		t.reset(at)
+	}
+	if process != "" {
+		t.process = process
 	}
 	bySite := make(map[site][]*tracked)
 	for _, g := range t.groups {
@@ -384,6 +398,7 @@ func (t *Tracker) Reset(at time.Time) {
 func (t *Tracker) reset(at time.Time) {
 	clear(t.groups)
 	t.oldIDs = t.oldIDs[:0]
+	t.process = ""
 	t.restarts = append(t.restarts, at)
 	if len(t.restarts) > 100 {
 		t.restarts = slices.Delete(t.restarts, 0, len(t.restarts)-100)

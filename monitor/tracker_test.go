@@ -257,6 +257,30 @@ func TestTrackerRestart(t *testing.T) {
 	}
 }
 
+// TestTrackerProcess: a new process is a restart even when its report
+// looks like the last one's, as when a service restarts between two
+// samples and rebuilds the same goroutines; an unknown process is not.
+func TestTrackerProcess(t *testing.T) {
+	same := reportOf(finding(classify.SendNoReceiver, "app.lookup", 34, 3))
+	tr := NewTracker(TrackerConfig{})
+	for i, p := range []string{"A", "A", "", "A", "B", "B", ""} {
+		tr.ObserveProcess(at(i), p, same)
+	}
+	if r := tr.Restarts(); len(r) != 1 || !r[0].Equal(at(4)) {
+		t.Errorf("Restarts() = %v, want one at %v", r, at(4))
+	}
+	if g := tr.Groups()[0]; len(g.History) != 3 || !g.FirstSeen.Equal(at(4)) {
+		t.Errorf("after the restart: history %v, first seen %v", g.History, g.FirstSeen)
+	}
+	// Reset forgets the process too: the one seen next is not compared
+	// with the one before the outage, or one restart would count twice.
+	tr.Reset(at(7))
+	tr.ObserveProcess(at(8), "C", same)
+	if r := tr.Restarts(); len(r) != 2 {
+		t.Errorf("Restarts() = %v after Reset and a new process, want two", r)
+	}
+}
+
 func TestTrackerReset(t *testing.T) {
 	tr := NewTracker(TrackerConfig{})
 	for i := range 4 {

@@ -26,6 +26,16 @@ const MaxSize = 256 << 20
 // Parse reads a protobuf profile, gzipped or not, and returns one goroutine
 // per sample, with Count set to the number of goroutines that share it.
 func Parse(r io.Reader) ([]*stack.Goroutine, error) {
+	p, err := Read(r)
+	if err != nil {
+		return nil, err
+	}
+	return Goroutines(p)
+}
+
+// Read decodes a protobuf profile, gzipped or not, of at most MaxSize bytes
+// once decompressed.
+func Read(r io.Reader) (*profile.Profile, error) {
 	br := bufio.NewReader(r)
 	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0x1f, 0x8b}) {
 		zr, err := gzip.NewReader(br)
@@ -47,7 +57,21 @@ func Parse(r io.Reader) ([]*stack.Goroutine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("not a pprof profile: %w", err)
 	}
-	return Goroutines(p)
+	return p, nil
+}
+
+// Process identifies the process that wrote p, so that a watcher can tell
+// a restart between two samples that both answered: two profiles of one
+// process give the same string, and a new process gives another when its
+// binary changed (the build id) or the system randomises where mappings
+// load (Linux moves the vdso on every exec unless ASLR is off; macOS and
+// Windows move the executable itself). "" when p lists no mappings.
+func Process(p *profile.Profile) string {
+	var b strings.Builder
+	for _, m := range p.Mapping {
+		fmt.Fprintf(&b, "%x %s %s;", m.Start, m.BuildID, m.File)
+	}
+	return b.String()
 }
 
 // Goroutines converts the samples of a goroutine or goroutineleak profile.

@@ -3,7 +3,9 @@ package pprofstack
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
+	rpprof "runtime/pprof"
 	"strings"
 	"testing"
 )
@@ -76,4 +78,48 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestProcess: one process's profiles name the same process; a new
+// process, the same binary started again, names another.
+func TestProcess(t *testing.T) {
+	if os.Getenv("PPROFSTACK_WRITE_PROFILE") == "1" {
+		rpprof.Lookup("goroutine").WriteTo(os.Stdout, 0)
+		os.Exit(0)
+	}
+	read := func(b []byte) string {
+		t.Helper()
+		p, err := Read(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return Process(p)
+	}
+	self := func() string {
+		var b bytes.Buffer
+		if err := rpprof.Lookup("goroutine").WriteTo(&b, 0); err != nil {
+			t.Fatal(err)
+		}
+		return read(b.Bytes())
+	}
+	child := func() string {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestProcess$")
+		cmd.Env = append(os.Environ(), "PPROFSTACK_WRITE_PROFILE=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return read(out)
+	}
+	a, b := self(), self()
+	if a == "" || a != b {
+		t.Fatalf("one process named %q then %q", a, b)
+	}
+	if aslr, err := os.ReadFile("/proc/sys/kernel/randomize_va_space"); err == nil && strings.TrimSpace(string(aslr)) == "0" {
+		t.Skip("ASLR is off: processes of one binary load at the same addresses")
+	}
+	c1, c2 := child(), child()
+	if c1 == a || c1 == c2 {
+		t.Errorf("two runs of one binary were not told apart:\n%s\n%s\n%s", a, c1, c2)
+	}
 }

@@ -122,7 +122,9 @@ func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
 			t.input = describe(t.url, res)
 			r := c.Report()
 			t.total = r.Total
-			t.tracker.Observe(now, r)
+			// A new process between two answered samples shows in the
+			// profile's process identity.
+			t.tracker.ObserveProcess(now, res.Process, r)
 		})
 	}
 	wg.Wait()

@@ -7,12 +7,15 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -166,6 +169,47 @@ func TestWatchFailures(t *testing.T) {
 	}
 	if rs.Errors == 0 || len(rs.Restarts) == 0 || rs.LastErr != "" {
 		t.Errorf("restarting target: %d errors, restarts %v, last error %q", rs.Errors, rs.Restarts, rs.LastErr)
+	}
+}
+
+// TestWatchRestartBetweenSamples: a service replaced by a new process
+// between two samples, with no failed request (as behind a load balancer
+// during a rolling deploy), is seen as a restart: its groups start again.
+func TestWatchRestartBetweenSamples(t *testing.T) {
+	if aslr, err := os.ReadFile("/proc/sys/kernel/randomize_va_space"); err == nil && strings.TrimSpace(string(aslr)) == "0" {
+		t.Skip("ASLR is off: two processes of one binary cannot be told apart from their profiles")
+	}
+	first, firstCmd := startTarget(t, "leak", "127.0.0.1:0")
+	var backend atomic.Pointer[url.URL]
+	u, _ := url.Parse(first)
+	backend.Store(u)
+	proxy := httptest.NewServer(&httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
+		r.SetURL(backend.Load())
+	}})
+	defer proxy.Close()
+	go func() {
+		time.Sleep(time.Second)
+		second, _, err := startTargetErr(t, "leak", "127.0.0.1:0")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		u, _ := url.Parse(second)
+		backend.Store(u)
+		firstCmd.Process.Kill()
+	}()
+	code, doc := watchJSON(t, "--interval", "200ms", "--for", "3s", proxy.URL)
+	if code != ExitLeaks || len(doc.Targets) != 1 {
+		t.Fatalf("exit %d, %d targets; want 1, 1", code, len(doc.Targets))
+	}
+	w := doc.Targets[0]
+	// One restart; two if a sample read its profile from the old process
+	// and its dump from the new one.
+	if w.Errors != 0 || len(w.Restarts) == 0 || len(w.Restarts) > 2 {
+		t.Errorf("%d errors, restarts %v; want none and one", w.Errors, w.Restarts)
+	}
+	if len(w.Groups) == 0 || w.Groups[0].Class != "send-no-receiver" || !w.Groups[0].Growing {
+		t.Errorf("groups after the restart: %+v", w.Groups)
 	}
 }
 

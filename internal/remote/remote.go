@@ -55,6 +55,10 @@ type Result struct {
 	Count int      // goroutines the service reported
 	Full  bool     // a full dump was read (ids, wait minutes, created-by)
 	Proof bool     // the goroutineleak profile was available and merged
+	// Process identifies the process that answered (see
+	// pprofstack.Process): a change between two fetches is a restart.
+	// "" when it cannot be told, as from a text dump.
+	Process string
 }
 
 // Fetch reads the goroutines of the service at target and feeds them to
@@ -102,10 +106,11 @@ type fetcher struct {
 func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Goroutine)) error {
 	// The debug=0 profile: cheap, keeps the runtime frames that tell the
 	// wait, and its samples add up to the count.
-	profile, err := f.proto(ctx, pprof+"goroutine?debug=0")
+	profile, process, err := f.proto(ctx, pprof+"goroutine?debug=0")
 	if err != nil {
 		return err
 	}
+	f.res.Process = process
 	for _, g := range profile {
 		f.res.Count += g.Count
 	}
@@ -120,7 +125,7 @@ func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Gorou
 			return f.dump(r, add)
 		})
 	} else {
-		leaked, err = f.proto(ctx, pprof+"goroutineleak?debug=0")
+		leaked, _, err = f.proto(ctx, pprof+"goroutineleak?debug=0")
 		f.res.Proof = err == nil
 	}
 	var nf *notFound
@@ -199,15 +204,21 @@ func (f *fetcher) dump(r io.Reader, add func(*stack.Goroutine)) error {
 	return p.Err()
 }
 
-// proto reads a protobuf profile.
-func (f *fetcher) proto(ctx context.Context, u string) ([]*stack.Goroutine, error) {
+// proto reads a protobuf profile: its goroutines and the process that
+// wrote it.
+func (f *fetcher) proto(ctx context.Context, u string) ([]*stack.Goroutine, string, error) {
 	var gs []*stack.Goroutine
+	var process string
 	err := f.get(ctx, u, func(r io.Reader) error {
-		var err error
-		gs, err = pprofstack.Parse(r)
+		p, err := pprofstack.Read(r)
+		if err != nil {
+			return err
+		}
+		process = pprofstack.Process(p)
+		gs, err = pprofstack.Goroutines(p)
 		return err
 	})
-	return gs, err
+	return gs, process, err
 }
 
 type notFound struct{ url string }

@@ -1,0 +1,59 @@
+package captured
+
+import (
+	"context"
+	"errors"
+)
+
+type watcher struct{ watch func() error }
+
+func run(ctx context.Context, w *watcher) error { return w.watch() }
+
+// relist is the client-go reflector test's shape: the closure made first
+// cancels whichever context was assigned last, so no context is lost.
+func relist(ctx context.Context) error {
+	var cancel context.CancelCauseFunc
+	w := &watcher{watch: func() error {
+		cancel(errors.New("done"))
+		return nil
+	}}
+	var cctx context.Context
+	cctx, cancel = context.WithCancelCause(ctx)
+	if err := run(cctx, w); err != nil {
+		return err
+	}
+	cctx, cancel = context.WithCancelCause(ctx)
+	return run(cctx, w)
+}
+
+// lost leaks its timer on the error path: still reported.
+func lost(ctx context.Context, fail bool) error {
+	ctx, cancel := context.WithTimeout(ctx, 1) // want `the cancel function is not used on all paths`
+	if fail {
+		return errors.New("failed") // want `this return statement may be reached without using the cancel var defined on line 31`
+	}
+	defer cancel()
+	return ctx.Err()
+}
+
+// inside runs in a closure of its own, which does not excuse it.
+func inside(ctx context.Context, do func(func() error) error) error {
+	return do(func() error {
+		ctx, cancel := context.WithCancel(ctx) // want `the cancel function is not used on all paths`
+		if ctx.Err() != nil {
+			return ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 42`
+		}
+		cancel()
+		return nil
+	})
+}
+
+// later captures the cancel after the assignment, in a closure that may
+// never run: lostcancel's own judgement stands.
+func later(ctx context.Context, fail bool) (func(), error) {
+	ctx, cancel := context.WithCancel(ctx) // want `the cancel function is not used on all paths`
+	if fail {
+		return nil, ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 54`
+	}
+	return func() { cancel() }, nil
+}
