@@ -147,6 +147,10 @@ type Tracker struct {
 	oldIDs []int64
 	// process identifies the process of the last sample, when known.
 	process string
+	// created maps the ids of the last sample's goroutines, where a dump
+	// gave them, to where each was created. A process never gives one id
+	// to two goroutines, so an id created elsewhere now is a new process.
+	created map[int64]classify.Location
 }
 
 type tracked struct {
@@ -219,11 +223,26 @@ func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Repor
 	t.samples++
 	t.last, t.report = at, r
 	t.oldIDs = t.oldIDs[:0]
+	clear(t.created)
 	for _, f := range r.Findings {
 		if f.Class.IsLeak() && f.MaxMinutes > 0 {
 			t.oldIDs = append(t.oldIDs, f.GoroutineIDs...)
 		}
+		if f.CreatedAt.Func == "" {
+			continue
+		}
+		if t.created == nil {
+			t.created = make(map[int64]classify.Location)
+		}
+		for _, id := range f.GoroutineIDs {
+			t.created[id] = createdAt(f)
+		}
 	}
+}
+
+// createdAt is where f's goroutines were created, less the source line.
+func createdAt(f *classify.Finding) classify.Location {
+	return classify.Location{Func: f.CreatedAt.Func, File: f.CreatedAt.File, Line: f.CreatedAt.Line}
 }
 
 // match returns the group for key k, making it when there is none.
@@ -364,6 +383,16 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 			return true
 		}
 	}
+	for _, f := range r.Findings {
+		if f.CreatedAt.Func == "" {
+			continue
+		}
+		for _, id := range f.GoroutineIDs {
+			if was, ok := t.created[id]; ok && was != createdAt(f) {
+				return true
+			}
+		}
+	}
 	if len(t.oldIDs) == 0 || len(ids) == 0 || r.Total >= t.report.Total {
 		return false
 	}
@@ -397,6 +426,7 @@ func (t *Tracker) Reset(at time.Time) {
 
 func (t *Tracker) reset(at time.Time) {
 	clear(t.groups)
+	clear(t.created)
 	t.oldIDs = t.oldIDs[:0]
 	t.process = ""
 	t.restarts = append(t.restarts, at)

@@ -229,6 +229,20 @@ func TestTrackerRestart(t *testing.T) {
 		"old goroutines stay": {
 			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 3, 400, 512), serve(1, 7, 9, 30)),
 			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 3, 512), serve(1)), false},
+		"new ids at a new creation site": {
+			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 0, 40, 41), serve(1, 7)),
+			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 0, 40, 41), serve(1, 7), func() *classify.Finding {
+				f := withIDs(finding(classify.SendNoReceiver, "app.fetch", 9, 0), 0, 42, 43)
+				f.CreatedAt = classify.Location{Func: "app.poll", File: "/src/app/poll.go", Line: 12}
+				return f
+			}()), false},
+		"an id now created elsewhere": {
+			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 0, 40, 41), serve(1, 7)),
+			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 0, 40), serve(1, 7), func() *classify.Finding {
+				f := withIDs(finding(classify.SendNoReceiver, "app.fetch", 9, 0), 0, 41)
+				f.CreatedAt = classify.Location{Func: "app.poll", File: "/src/app/poll.go", Line: 12}
+				return f
+			}()), true},
 		"old goroutines all released, process busier": {
 			reportOf(withIDs(finding(classify.ReceiveNoSender, "app.wait", 5, 0), 3, 400, 512), serve(1)),
 			reportOf(serve(1, 600, 601, 602, 603)), false},
