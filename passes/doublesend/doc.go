@@ -20,5 +20,7 @@
 //	return <-errc
 //
 // When the first send ends an if block, a suggested fix adds the missing
-// return after it.
+// return after it. A send in a loop counts twice only when it runs on every
+// pass: one behind an if or a continue sends once per matching value, and
+// how many values match is in the data.
 package doublesend

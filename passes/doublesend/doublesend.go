@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"go/ast"
+	"go/token"
 
 	"golang.org/x/tools/go/analysis"
 
@@ -78,7 +79,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			return false
 		}
 		chanuse.Reach(flow, first.Node, stop, nil)
-		if second == nil {
+		if second == nil || (second == first && !everyPass(first.Cur)) {
+			// A send behind an if or a continue runs once per matching
+			// value, and how many match is in the data.
 			continue
 		}
 		line := pass.Fset.Position(first.Pos()).Line
@@ -124,6 +127,53 @@ func returnEdit(pass *analysis.Pass, lit *ast.FuncLit, send *chanuse.Op) (analys
 		End:     stmt.End(),
 		NewText: []byte("\n" + chanuse.Indent(pass, stmt) + "return"),
 	}, true
+}
+
+// everyPass reports whether the statement at send runs on every pass of the
+// innermost loop around it: it sits in the loop's body, not in an if, a
+// switch or a select, and no continue comes before it.
+func everyPass(send chanuse.Cursor) bool {
+	for cur := send.Parent(); ; cur = cur.Parent() {
+		var body *ast.BlockStmt
+		switch n := cur.Node().(type) {
+		case *ast.BlockStmt:
+			continue
+		case *ast.ForStmt:
+			body = n.Body
+		case *ast.RangeStmt:
+			body = n.Body
+		default:
+			return false
+		}
+		skips := false
+		ast.Inspect(body, func(n ast.Node) bool {
+			if skips || n == nil || n.Pos() >= send.Node().Pos() {
+				return false
+			}
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+				// A bare continue in an inner loop is that loop's; one in
+				// an inner switch or select, or a labelled one, may be
+				// ours (counted as ours even inside a loop in a switch,
+				// which only errs towards silence).
+				ast.Inspect(n, func(m ast.Node) bool {
+					if b, ok := m.(*ast.BranchStmt); ok && b.Tok == token.CONTINUE {
+						_, loop := n.(*ast.ForStmt)
+						_, rng := n.(*ast.RangeStmt)
+						skips = skips || b.Label != nil || !(loop || rng)
+					}
+					return !skips
+				})
+				return false
+			case *ast.BranchStmt:
+				skips = n.Tok == token.CONTINUE
+			}
+			return !skips
+		})
+		return !skips
+	}
 }
 
 func goCursor(op *chanuse.Op) chanuse.Cursor {

@@ -26,5 +26,7 @@
 //
 // The channel must be made in the function and every use of it visible
 // there; a channel passed to another function, stored, or returned is left
-// alone, and so is a send that is a select case beside another case.
+// alone, and so is a send that is a select case beside another case, and
+// a goroutine that defers a bare recover() and throws its value away, which
+// its author expects to end by a panic before the send.
 package lostsend

