@@ -142,7 +142,7 @@ func (e *PartialError) Error() string {
 	if len(e.Packages) == 0 {
 		return "an analyzer failed (listed above)"
 	}
-	return fmt.Sprintf("%d packages have errors (listed above) and were not analyzed", len(e.Packages))
+	return fmt.Sprintf("%d packages were not analyzed: they or packages they import have errors (listed above)", len(e.Packages))
 }
 
 // Check loads the packages matching patterns in dir and returns the
@@ -189,15 +189,41 @@ func check(dir string, patterns []string, tests bool, analyzers []*analysis.Anal
 	}
 	var good []*packages.Package
 	partial := &PartialError{}
+	printed := make(map[*packages.Package]bool)
+	needed := make(map[*packages.Package]int) // broken dependencies: how many roots need them
+	var broken []*packages.Package
 	for _, p := range pkgs {
-		if len(p.Errors) > 0 {
-			partial.Packages = append(partial.Packages, p.ID)
+		deps := brokenDeps(p)
+		if len(p.Errors) == 0 && len(deps) == 0 {
+			good = append(good, p)
+			continue
+		}
+		partial.Packages = append(partial.Packages, p.ID)
+		if !printed[p] {
+			printed[p] = true
 			for _, e := range p.Errors {
 				fmt.Fprintf(errw, "%s\n", e)
 			}
+		}
+		for _, d := range deps {
+			if needed[d] == 0 {
+				broken = append(broken, d)
+			}
+			needed[d]++
+		}
+	}
+	// A dependency that does not build leaves every package that imports
+	// it unanalyzed; say so once per dependency, with its first error, not
+	// once per package and analyzer.
+	for _, d := range broken {
+		if printed[d] {
 			continue
 		}
-		good = append(good, p)
+		who := fmt.Sprintf("%d packages that import it were", needed[d])
+		if needed[d] == 1 {
+			who = "1 package that imports it was"
+		}
+		fmt.Fprintf(errw, "%s does not build, so %s not analyzed: %v\n", d.PkgPath, who, d.Errors[0])
 	}
 	graph, err := checker.Analyze(analyzers, good, nil)
 	if err != nil {
@@ -214,6 +240,28 @@ func check(dir string, patterns []string, tests bool, analyzers []*analysis.Anal
 		return findings, partial
 	}
 	return findings, nil
+}
+
+// brokenDeps returns the packages p imports, directly or not, that have
+// errors of their own.
+func brokenDeps(p *packages.Package) []*packages.Package {
+	var out []*packages.Package
+	seen := make(map[*packages.Package]bool)
+	var visit func(*packages.Package)
+	visit = func(q *packages.Package) {
+		for _, imp := range q.Imports {
+			if seen[imp] {
+				continue
+			}
+			seen[imp] = true
+			if len(imp.Errors) > 0 {
+				out = append(out, imp)
+			}
+			visit(imp)
+		}
+	}
+	visit(p)
+	return out
 }
 
 func collect(graph *checker.Graph, dir string) []Finding {

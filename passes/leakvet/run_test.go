@@ -156,6 +156,7 @@ func TestErrors(t *testing.T) {
 		{"unknown flag", []string{"--nope"}, "flag provided but not defined: -nope"},
 		{"type error", []string{"./broken"}, `broken.go:3:23: cannot use "not an int"`},
 		{"no such package", []string{"./nosuch"}, "nosuch"},
+		{"broken dependency", []string{"./usesbroken"}, `example.com/mod/broken does not build, so 1 package that imports it was not analyzed: `},
 		{"unknown analyzer", []string{"--disable", "lostsend,nope", "./leaky"}, `--disable: no analyzer "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
