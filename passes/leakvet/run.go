@@ -142,6 +142,9 @@ func (e *PartialError) Error() string {
 	if len(e.Packages) == 0 {
 		return "an analyzer failed (listed above)"
 	}
+	if len(e.Packages) == 1 {
+		return "1 package was not analyzed: it or a package it imports has errors (listed above)"
+	}
 	return fmt.Sprintf("%d packages were not analyzed: they or packages they import have errors (listed above)", len(e.Packages))
 }
 
