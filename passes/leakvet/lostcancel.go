@@ -3,6 +3,7 @@ package leakvet
 import (
 	"fmt"
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/passes/lostcancel"
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // lostCancel is x/tools' lostcancel, run unchanged, less the reports on a
@@ -24,16 +26,19 @@ import (
 // assignment and cannot see the call through the closure, which reads the
 // variable when it runs and so cancels the context assigned last. Ten of
 // its eleven reports on k8s.io/client-go were this shape (docs/leakvet.md).
+// It also leaves out a context made already done, by a deadline in the
+// past or a timeout of zero or less: the context package cancels it at
+// once and keeps no timer, so its cancel has nothing left to release.
 var lostCancel = &analysis.Analyzer{
 	Name:     lostcancel.Analyzer.Name,
-	Doc:      lostcancel.Analyzer.Doc + "\n\nleakvet leaves out the reports on a cancel variable that a closure made before the assignment captured: calls through the closure cancel the context assigned last.",
+	Doc:      lostcancel.Analyzer.Doc + "\n\nleakvet leaves out the reports on a cancel variable that a closure made before the assignment captured (calls through the closure cancel the context assigned last) and on a context made already done (a deadline in the past, a timeout of zero or less).",
 	URL:      lostcancel.Analyzer.URL,
 	Requires: lostcancel.Analyzer.Requires,
 	Run: func(pass *analysis.Pass) (any, error) {
 		p := *pass
 		captured := make(map[string]bool) // "file:line name" of skipped assignments
 		p.Report = func(d analysis.Diagnostic) {
-			if capturedBefore(pass, d, captured) {
+			if capturedBefore(pass, d, captured) || alreadyDone(pass, d) {
 				return
 			}
 			pass.Report(d)
@@ -132,4 +137,65 @@ func closureBefore(info *types.Info, f *ast.File, v *types.Var, pos token.Pos) b
 		return false
 	})
 	return found
+}
+
+// alreadyDone reports whether d is about a context.WithDeadline whose
+// deadline is time.Now().Add(d) with a constant d < 0, or a WithTimeout
+// with a constant timeout <= 0: a context cancelled as it is made.
+func alreadyDone(pass *analysis.Pass, d analysis.Diagnostic) bool {
+	var call *ast.CallExpr
+	for _, f := range pass.Files {
+		if f.FileStart > d.Pos || d.Pos >= f.FileEnd {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call != nil || n == nil || d.Pos < n.Pos() || n.End() <= d.Pos {
+				return false
+			}
+			var rhs []ast.Expr
+			switch s := n.(type) {
+			case *ast.AssignStmt:
+				rhs = s.Rhs
+			case *ast.ValueSpec:
+				rhs = s.Values
+			}
+			if len(rhs) == 1 {
+				call, _ = ast.Unparen(rhs[0]).(*ast.CallExpr)
+			}
+			return call == nil
+		})
+	}
+	if call == nil || len(call.Args) < 2 {
+		return false
+	}
+	fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != "context" {
+		return false
+	}
+	arg := ast.Unparen(call.Args[1])
+	switch fn.Name() {
+	case "WithTimeout", "WithTimeoutCause":
+		v := pass.TypesInfo.Types[arg].Value
+		return v != nil && constant.Sign(v) <= 0
+	case "WithDeadline", "WithDeadlineCause":
+		add, ok := arg.(*ast.CallExpr)
+		if !ok || len(add.Args) != 1 {
+			return false
+		}
+		m, ok := typeutil.Callee(pass.TypesInfo, add).(*types.Func)
+		if !ok || m.FullName() != "(time.Time).Add" {
+			return false
+		}
+		sel := add.Fun.(*ast.SelectorExpr)
+		now, ok := ast.Unparen(sel.X).(*ast.CallExpr)
+		if !ok {
+			return false
+		}
+		if f, ok := typeutil.Callee(pass.TypesInfo, now).(*types.Func); !ok || f.FullName() != "time.Now" {
+			return false
+		}
+		v := pass.TypesInfo.Types[add.Args[0]].Value
+		return v != nil && constant.Sign(v) < 0
+	}
+	return false
 }

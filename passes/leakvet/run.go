@@ -274,6 +274,7 @@ func collect(graph *checker.Graph, dir string) []Finding {
 		message   string
 	}
 	seen := make(map[key]bool)
+	var skip nolint
 	var out []Finding
 	for act := range graph.All() {
 		if !act.IsRoot {
@@ -287,8 +288,8 @@ func collect(graph *checker.Graph, dir string) []Finding {
 				end = fset.Position(d.End)
 			}
 			k := key{pos.Filename, pos.Line, pos.Column, d.Message}
-			if seen[k] {
-				continue // the same file in a package and its test variant
+			if seen[k] || skip.suppressed(pos.Filename, pos.Line, act.Analyzer.Name) {
+				continue // the same file in a package and its test variant, or silenced
 			}
 			seen[k] = true
 			f := Finding{

@@ -207,3 +207,16 @@ func TestAnalyzersDocumented(t *testing.T) {
 		}
 	}
 }
+
+// TestNolint: findings on lines whose //nolint names leakvet, the
+// analyzer, or govet for lostcancel are dropped; others stay.
+func TestNolint(t *testing.T) {
+	out, errw, code := run(t, "./silenced")
+	if code != leakvet.ExitFound {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, leakvet.ExitFound, errw)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 1 || !strings.HasPrefix(lines[0], "silenced/silenced.go:23:") {
+		t.Errorf("want only the finding at line 23, got:\n%s", out)
+	}
+}

@@ -91,6 +91,19 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		}
 		return false
 	}
+	// A return from a loop that receives c, taken when a counter the loop
+	// steps says all results are in (done++ on each of several channels,
+	// then if done == 3 { return }), comes after the receive, as the
+	// loop's own end does.
+	countedExit := func(n ast.Node) bool {
+		for _, r := range recvs {
+			l := recvLoop(r, c)
+			if l.Valid() && chanuse.Contains(l.Node(), n) && chanuse.CountedExit(pass.TypesInfo, l.Node(), n) {
+				return true
+			}
+		}
+		return false
+	}
 	fn := chanuse.FuncName(c.Owner)
 	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
 	g := res.CFG(c.Body)
@@ -120,7 +133,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		loop := chanuse.Loop(goCur, c.Body)
 		many := loop.Valid()
 		benign := signalledInstead(res, c, gs)
-		if exit := preferredExit(pass, g, gs, receives, receivedInLoop, benign); exit != nil {
+		if exit := preferredExit(pass, g, gs, receives, receivedInLoop, benign, countedExit); exit != nil {
 			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
 			if exit.Case != nil {
 				where += " through " + chanuse.DescribeCase(pass, exit.Case)
@@ -276,11 +289,11 @@ func sameBlock(gos []*ast.GoStmt, sends map[*ast.GoStmt]*chanuse.Op, c *chanuse.
 // preferredExit returns a path on which the function leaves without
 // receiving, preferring one through a timeout or cancellation case, which
 // is how such leaks happen in practice and what the reader should look at.
-func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, benign func(*ast.CommClause) bool) *chanuse.Exit {
+func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, benign func(*ast.CommClause) bool, counted func(ast.Node) bool) *chanuse.Exit {
 	var first *chanuse.Exit
 	var found *chanuse.Exit
 	chanuse.ReachAll(g, start, stop, enter, func(e *chanuse.Exit) bool {
-		if e.Case != nil && benign(e.Case) {
+		if (e.Case != nil && benign(e.Case)) || counted(e.Return) {
 			return true
 		}
 		if first == nil {

@@ -39,14 +39,18 @@ func run(pass *analysis.Pass) (any, error) {
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	for cur := range in.Root().Preorder((*ast.FuncDecl)(nil), (*ast.FuncLit)(nil)) {
 		var body *ast.BlockStmt
+		started := false
 		switch f := cur.Node().(type) {
 		case *ast.FuncDecl:
 			body = f.Body
 		case *ast.FuncLit:
 			body = f.Body
+			if call, ok := cur.Parent().Node().(*ast.CallExpr); ok && call.Fun == f {
+				_, started = cur.Parent().Parent().Node().(*ast.GoStmt)
+			}
 		}
 		if body != nil {
-			checkFunc(pass, cur.Node(), body)
+			checkFunc(pass, cur.Node(), body, started)
 		}
 	}
 	return nil, nil
@@ -60,7 +64,9 @@ type call struct {
 	method string // Lock, RLock, Unlock, RUnlock, Done
 }
 
-func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt) {
+// checkFunc checks one function; started says it is the literal of a go
+// statement, which runs once.
+func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt, started bool) {
 	var calls []call
 	nested := make(map[string]bool) // keys released inside function literals or by defer
 	helper := make(map[ast.Node]bool)
@@ -109,8 +115,12 @@ func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt) {
 		case "Lock", "RLock":
 			start = lock.stmt
 		case "Done":
-			start = nil // a worker owes its Done from the start
-			if _, lit := fn.(*ast.FuncLit); !lit && !isParam(pass, fn, lock) {
+			// A worker owes its Done from the start: a goroutine's literal,
+			// or a function given the group. Other literals are callbacks
+			// that may run again after a return that skips Done (a job
+			// queue retries a failed task), so they are left alone.
+			start = nil
+			if !started && !isParam(pass, fn, lock) {
 				continue
 			}
 		default:

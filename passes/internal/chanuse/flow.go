@@ -156,6 +156,35 @@ func Loop(cur inspector.Cursor, body *ast.BlockStmt) inspector.Cursor {
 // condition on a counter that the loop steps (n--, done++, left -= 1) is
 // taken to wait for all results and is not counted.
 func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
+	var early ast.Node
+	loopExits(info, loop, func(exit ast.Node, counted bool) bool {
+		if !counted {
+			early = exit
+		}
+		return counted
+	})
+	return early
+}
+
+// CountedExit reports whether exit is a return, goto or break that leaves
+// loop under a condition on a counter the loop steps: one taken to come
+// when all results are in (if done == 3 { return }), as LeavesEarly does.
+func CountedExit(info *types.Info, loop, exit ast.Node) bool {
+	counted := false
+	loopExits(info, loop, func(n ast.Node, c bool) bool {
+		if n == exit {
+			counted = c
+			return false
+		}
+		return true
+	})
+	return counted
+}
+
+// loopExits calls f with each return, goto or break in the loop's body
+// that leaves the loop, and whether a condition on a counter the loop steps
+// guards it, until f returns false.
+func loopExits(info *types.Info, loop ast.Node, f func(exit ast.Node, counted bool) bool) {
 	var body *ast.BlockStmt
 	switch l := loop.(type) {
 	case *ast.ForStmt:
@@ -194,11 +223,11 @@ func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
 		}
 		return false
 	}
-	var found ast.Node
+	stopped := false
 	var walk func(n ast.Node, depth int, conds []ast.Expr)
 	walk = func(n ast.Node, depth int, conds []ast.Expr) {
 		ast.Inspect(n, func(m ast.Node) bool {
-			if found != nil || m == nil {
+			if stopped || m == nil {
 				return false
 			}
 			switch s := m.(type) {
@@ -214,14 +243,10 @@ func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
 					return false
 				}
 			case *ast.ReturnStmt:
-				if !counted(conds) {
-					found = s
-				}
+				stopped = !f(s, counted(conds))
 			case *ast.BranchStmt:
 				if s.Tok == token.GOTO || (s.Tok == token.BREAK && (s.Label != nil || depth == 0)) {
-					if !counted(conds) {
-						found = s
-					}
+					stopped = !f(s, counted(conds))
 				}
 			case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
 				if m != n {
@@ -236,7 +261,6 @@ func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
 		})
 	}
 	walk(body, 0, nil)
-	return found
 }
 
 func children(n ast.Node) []ast.Node {

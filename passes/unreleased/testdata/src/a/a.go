@@ -207,3 +207,21 @@ func (c *cache) flagged(k string, cached bool) int {
 	c.mu.Unlock()
 	return v
 }
+
+// retried hands its handler to a runner that calls it again after an
+// error: the return before Done is retried, not lost (held-out round 6).
+func retried(jobs []int, runWithRetry func(func(int) error)) {
+	var wg sync.WaitGroup
+	wg.Add(len(jobs))
+	for _, j := range jobs {
+		handler := func(attempt int) error {
+			if attempt == 0 && j%100 == 0 {
+				return errors.New("flaky first attempt")
+			}
+			wg.Done()
+			return nil
+		}
+		go runWithRetry(handler)
+	}
+	wg.Wait()
+}

@@ -3,6 +3,7 @@ package captured
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 type watcher struct{ watch func() error }
@@ -30,7 +31,7 @@ func relist(ctx context.Context) error {
 func lost(ctx context.Context, fail bool) error {
 	ctx, cancel := context.WithTimeout(ctx, 1) // want `the cancel function is not used on all paths`
 	if fail {
-		return errors.New("failed") // want `this return statement may be reached without using the cancel var defined on line 31`
+		return errors.New("failed") // want `this return statement may be reached without using the cancel var defined on line 32`
 	}
 	defer cancel()
 	return ctx.Err()
@@ -41,7 +42,7 @@ func inside(ctx context.Context, do func(func() error) error) error {
 	return do(func() error {
 		ctx, cancel := context.WithCancel(ctx) // want `the cancel function is not used on all paths`
 		if ctx.Err() != nil {
-			return ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 42`
+			return ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 43`
 		}
 		cancel()
 		return nil
@@ -53,7 +54,20 @@ func inside(ctx context.Context, do func(func() error) error) error {
 func later(ctx context.Context, fail bool) (func(), error) {
 	ctx, cancel := context.WithCancel(ctx) // want `the cancel function is not used on all paths`
 	if fail {
-		return nil, ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 54`
+		return nil, ctx.Err() // want `this return statement may be reached without using the cancel var defined on line 55`
 	}
 	return func() { cancel() }, nil
+}
+
+// expired contexts are done as they are made: nothing to cancel.
+func expired(ctx context.Context) (context.Context, context.Context) {
+	past, _ := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	zero, _ := context.WithTimeout(ctx, 0)
+	return past, zero
+}
+
+// future still runs its timer until the deadline: reported.
+func future(ctx context.Context) context.Context {
+	later, _ := context.WithDeadline(ctx, time.Now().Add(time.Hour)) // want `the cancel function returned by context.WithDeadline should be called, not discarded`
+	return later
 }
