@@ -185,7 +185,7 @@ func check(dir string, patterns []string, tests bool, analyzers []*analysis.Anal
 	cfg := &packages.Config{Mode: mode, Dir: dir, Tests: tests}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
-		return nil, err
+		return nil, goListError(err)
 	}
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
@@ -354,4 +354,16 @@ func needFacts(analyzers []*analysis.Analyzer) bool {
 		}
 	}
 	return false
+}
+
+// goListError drops the wrapping go/packages puts around the go command's
+// own message ("err: exit status 1: stderr: go: ..."), which says what and
+// where already, and keeps its first line.
+func goListError(err error) error {
+	msg := err.Error()
+	if _, rest, ok := strings.Cut(msg, "stderr: "); ok && strings.HasPrefix(msg, "err: exit status") {
+		msg = rest
+	}
+	msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
+	return errors.New(msg)
 }

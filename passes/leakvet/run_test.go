@@ -220,3 +220,28 @@ func TestNolint(t *testing.T) {
 		t.Errorf("want only the finding at line 23, got:\n%s", out)
 	}
 }
+
+// TestGoListError: the go command's own complaint, one line, without the
+// wrapping go/packages adds.
+func TestGoListError(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	dir := t.TempDir()
+	for name, text := range map[string]string{
+		"go.mod":  "module example.com/gw\n\ngo 1.26\n",
+		"go.work": "go 1.26\n\nuse (\n\t.\n\t./missing\n)\n",
+		"gw.go":   "package gw\n",
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out, errw bytes.Buffer
+	code := leakvet.Run([]string{"--dir", dir, "./..."}, &out, &errw)
+	msg := errw.String()
+	if code != leakvet.ExitError || !strings.HasPrefix(msg, "leakvet: go: ") || !strings.Contains(msg, "missing") ||
+		strings.Contains(msg, "exit status") || strings.Count(msg, "\n") != 1 {
+		t.Errorf("exit %d, stderr %q", code, msg)
+	}
+}
