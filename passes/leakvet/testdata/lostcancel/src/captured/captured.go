@@ -71,3 +71,39 @@ func future(ctx context.Context) context.Context {
 	later, _ := context.WithDeadline(ctx, time.Now().Add(time.Hour)) // want `the cancel function returned by context.WithDeadline should be called, not discarded`
 	return later
 }
+
+type dispatcher struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// newDispatcher fails before it stores the context it made: a context of
+// Background with no timer, which nothing refers to on that path, is
+// garbage there (held-out round 7).
+func newDispatcher(connect func() error) *dispatcher {
+	ctx, cancel := context.WithCancel(context.Background())
+	if connect() != nil {
+		return nil
+	}
+	return &dispatcher{ctx: ctx, cancel: cancel}
+}
+
+// newWatcher starts a goroutine on the context first: it waits forever
+// on the failing path.
+func newWatcher(connect func() error, watch func(context.Context)) *dispatcher {
+	ctx, cancel := context.WithCancel(context.Background()) // want `the cancel function is not used on all paths`
+	go watch(ctx)
+	if connect() != nil {
+		return nil // want `this return statement may be reached without using the cancel var defined on line 94`
+	}
+	return &dispatcher{ctx: ctx, cancel: cancel}
+}
+
+// newChild stays registered with its parent until the parent ends.
+func newChild(parent context.Context, connect func() error) *dispatcher {
+	ctx, cancel := context.WithCancel(parent) // want `the cancel function is not used on all paths`
+	if connect() != nil {
+		return nil // want `this return statement may be reached without using the cancel var defined on line 104`
+	}
+	return &dispatcher{ctx: ctx, cancel: cancel}
+}
