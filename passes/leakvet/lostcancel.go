@@ -114,8 +114,7 @@ func unusedOrphan(pass *analysis.Pass, assign, end token.Pos) bool {
 	if !ok || len(call.Args) != 1 || !isContextFunc(pass, call, "WithCancel", "WithCancelCause") {
 		return false
 	}
-	parent, ok := ast.Unparen(call.Args[0]).(*ast.CallExpr)
-	if !ok || !isContextFunc(pass, parent, "Background", "TODO") {
+	if !background(pass, call.Args[0], assign) {
 		return false
 	}
 	id, ok := lhs[0].(*ast.Ident)
@@ -132,6 +131,55 @@ func unusedOrphan(pass *analysis.Pass, assign, end token.Pos) bool {
 		}
 	}
 	return true
+}
+
+// background reports whether e, the parent of a context made at pos, is
+// context.Background() or TODO(), or a variable whose last assignment
+// before pos in the source was one of them.
+func background(pass *analysis.Pass, e ast.Expr, pos token.Pos) bool {
+	e = ast.Unparen(e)
+	if call, ok := e.(*ast.CallExpr); ok {
+		return isContextFunc(pass, call, "Background", "TODO")
+	}
+	id, ok := e.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	v := pass.TypesInfo.ObjectOf(id)
+	var last ast.Expr
+	for _, f := range pass.Files {
+		if f.FileStart > pos || pos >= f.FileEnd {
+			continue
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil || n.Pos() >= pos {
+				return false
+			}
+			var lhs []*ast.Ident
+			var rhs []ast.Expr
+			switch s := n.(type) {
+			case *ast.AssignStmt:
+				for _, l := range s.Lhs {
+					id, _ := l.(*ast.Ident)
+					lhs = append(lhs, id)
+				}
+				rhs = s.Rhs
+			case *ast.ValueSpec:
+				lhs, rhs = s.Names, s.Values
+			}
+			for i, l := range lhs {
+				if l != nil && pass.TypesInfo.ObjectOf(l) == v && n.End() <= pos {
+					last = nil
+					if len(rhs) == len(lhs) {
+						last = rhs[i]
+					}
+				}
+			}
+			return true
+		})
+	}
+	call, ok := ast.Unparen(last).(*ast.CallExpr)
+	return ok && isContextFunc(pass, call, "Background", "TODO")
 }
 
 // isContextFunc reports whether call calls one of the context package's
