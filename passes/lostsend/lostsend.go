@@ -133,7 +133,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		}
 		loop := chanuse.Loop(goCur, c.Body)
 		many := loop.Valid()
-		benign := signalledInstead(res, c, gs)
+		signalled, joined := signalledInstead(res, c, gs), joinedAll(pass.TypesInfo, res, c, gs)
+		benign := func(cc *ast.CommClause) bool { return signalled(cc) || joined(cc) }
 		shake := handshake(res, c, gs)
 		stop := func(n ast.Node) bool { return receives(n) || shake(n) }
 		if exit := preferredExit(pass, g, gs, stop, receivedInLoop, benign, countedExit); exit != nil {
@@ -166,7 +167,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				report(pass, c, send, loop, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(r.Node)))
 				break
 			}
-			if early := chanuse.LeavesEarly(pass.TypesInfo, rloop.Node()); early != nil {
+			// Only the join excuses an early exit here: it waits for every
+			// goroutine, where a signal comes from one of them.
+			if early := firstEarly(pass.TypesInfo, rloop, joined); early != nil {
 				verb := "returns"
 				if _, ok := early.(*ast.ReturnStmt); !ok {
 					verb = "stops receiving"
@@ -254,6 +257,25 @@ func lenOf(pass *analysis.Pass, x ast.Expr, c *chanuse.Chan) string {
 		return "len(" + types.ExprString(x) + ")"
 	}
 	return ""
+}
+
+// firstEarly returns the first exit that leaves the receive loop before
+// all results are in, leaving out those inside a select case that excused
+// accepts.
+func firstEarly(info *types.Info, loop chanuse.Cursor, excuse func(*ast.CommClause) bool) ast.Node {
+	for _, exit := range chanuse.EarlyExits(info, loop.Node()) {
+		excused := false
+		ast.Inspect(loop.Node(), func(n ast.Node) bool {
+			if cc, ok := n.(*ast.CommClause); ok && chanuse.Contains(cc, exit) && excuse(cc) {
+				excused = true
+			}
+			return !excused
+		})
+		if !excused {
+			return exit
+		}
+	}
+	return nil
 }
 
 // deadEnd reports whether no path from the receive r reaches a return:
@@ -372,6 +394,84 @@ func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(as
 		return found
 	}
 	return first
+}
+
+// joinedAll returns a test for select cases that receive from a channel
+// another goroutine closes after waiting on a WaitGroup that gs counts down
+// with a deferred Done: leaving through such a case means gs has finished,
+// so it is not blocked on c (held-out round 7: go func() { wg.Wait();
+// close(done) }() beside senders that defer wg.Done()).
+func joinedAll(info *types.Info, res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(*ast.CommClause) bool {
+	none := func(*ast.CommClause) bool { return false }
+	lit, ok := gs.Call.Fun.(*ast.FuncLit)
+	if !ok {
+		return none
+	}
+	var groups []string // WaitGroups gs counts down when it ends
+	for _, stmt := range lit.Body.List {
+		if d, ok := stmt.(*ast.DeferStmt); ok {
+			if wg, ok := waitGroupCall(info, d.Call, "Done"); ok {
+				groups = append(groups, wg)
+			}
+		}
+	}
+	if len(groups) == 0 {
+		return none
+	}
+	joined := make(map[*ast.CommClause]bool)
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body {
+			continue
+		}
+		for _, op := range d.Ops {
+			if op.Kind != chanuse.Close || op.Go == nil || op.Go == gs || !waitsBefore(info, op, groups) {
+				continue
+			}
+			for _, r := range d.Ops {
+				if r.Kind == chanuse.Recv && r.Go == nil && r.Clause != nil {
+					joined[r.Clause] = true
+				}
+			}
+		}
+	}
+	return func(cc *ast.CommClause) bool { return joined[cc] }
+}
+
+// waitsBefore reports whether the close op is a statement of its
+// goroutine's body that comes after a Wait on one of the groups there.
+func waitsBefore(info *types.Info, op *chanuse.Op, groups []string) bool {
+	lit, ok := op.Go.Call.Fun.(*ast.FuncLit)
+	if !ok {
+		return false
+	}
+	waited := false
+	for _, stmt := range lit.Body.List {
+		if e, ok := stmt.(*ast.ExprStmt); ok {
+			if call, ok := e.X.(*ast.CallExpr); ok {
+				if wg, ok := waitGroupCall(info, call, "Wait"); ok && slices.Contains(groups, wg) {
+					waited = true
+				}
+				if call == op.Node {
+					return waited
+				}
+			}
+		}
+	}
+	return false
+}
+
+// waitGroupCall returns the receiver, as source text, of a call of the
+// sync.WaitGroup method named.
+func waitGroupCall(info *types.Info, call *ast.CallExpr, method string) (string, bool) {
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != method {
+		return "", false
+	}
+	fn, ok := info.Uses[sel.Sel].(*types.Func)
+	if !ok || fn.FullName() != "(*sync.WaitGroup)."+method {
+		return "", false
+	}
+	return types.ExprString(sel.X), true
 }
 
 // handshake returns a test for the owner's sends on another unbuffered

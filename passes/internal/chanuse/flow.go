@@ -151,24 +151,25 @@ func Loop(cur inspector.Cursor, body *ast.BlockStmt) inspector.Cursor {
 	return inspector.Cursor{}
 }
 
-// LeavesEarly returns a return, goto or break in the loop's body that ends
-// the loop before its condition does, or nil. An exit guarded by a
-// condition on a counter that the loop steps (n--, done++, left -= 1) is
-// taken to wait for all results and is not counted.
-func LeavesEarly(info *types.Info, loop ast.Node) ast.Node {
-	var early ast.Node
+// EarlyExits returns the returns, gotos and breaks in the loop's body that
+// end the loop before its condition does. An exit guarded by a condition
+// on a counter that the loop steps (n--, done++, left -= 1) is taken to
+// wait for all results and is left out.
+func EarlyExits(info *types.Info, loop ast.Node) []ast.Node {
+	var out []ast.Node
 	loopExits(info, loop, func(exit ast.Node, counted bool) bool {
 		if !counted {
-			early = exit
+			out = append(out, exit)
 		}
-		return counted
+		return true
 	})
-	return early
+	return out
 }
 
 // CountedExit reports whether exit is a return, goto or break that leaves
 // loop under a condition on a counter the loop steps: one taken to come
-// when all results are in (if done == 3 { return }), as LeavesEarly does.
+// when all results are in (if done == 3 { return }), which EarlyExits
+// leaves out.
 func CountedExit(info *types.Info, loop, exit ast.Node) bool {
 	counted := false
 	loopExits(info, loop, func(n ast.Node, c bool) bool {
