@@ -13,9 +13,9 @@ var nolintComment = regexp.MustCompile(`//\s*nolint(?::([\w,-]+))?`)
 
 // nolint remembers the source lines that carry a //nolint comment, so that
 // leakvet, run on its own, honours the suppressions a golangci-lint user
-// already wrote: a finding is dropped when its line says //nolint, or
-// names leakvet, its analyzer, or, for lostcancel, govet, which runs the
-// same analyzer in golangci-lint.
+// already wrote: a finding is dropped when its line, or a comment line
+// just above it, says //nolint, or names leakvet, its analyzer, or, for
+// lostcancel, govet, which runs the same analyzer in golangci-lint.
 type nolint struct {
 	files map[string]map[int][]string // file -> line -> names ("" for all)
 }
@@ -49,11 +49,15 @@ func scanNolint(file string) map[int][]string {
 		if m == nil {
 			continue
 		}
-		if len(m[1]) == 0 {
-			out[i+1] = []string{""}
-			continue
+		names := []string{""}
+		if len(m[1]) > 0 {
+			names = strings.Split(string(m[1]), ",")
 		}
-		out[i+1] = strings.Split(string(m[1]), ",")
+		out[i+1] = append(out[i+1], names...)
+		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("//")) {
+			// On a line of its own it is about the statement below.
+			out[i+2] = append(out[i+2], names...)
+		}
 	}
 	return out
 }

@@ -11,6 +11,13 @@ func Timer(parent context.Context) context.Context {
 	return ctx
 }
 
+func Above(parent context.Context) context.Context {
+	// The timer ends it; the comment below silences the line after it.
+	//nolint:govet
+	ctx, _ := context.WithTimeout(parent, time.Second)
+	return ctx
+}
+
 func first(get func() int) int {
 	ch := make(chan int)
 	go func() { ch <- get() }() //nolint:lostsend
