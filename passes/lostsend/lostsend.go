@@ -485,15 +485,7 @@ func handshake(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(ast.No
 	if !ok {
 		return func(ast.Node) bool { return false }
 	}
-	var sendsOnC []ast.Node
-	for _, op := range c.Ops {
-		if op.Kind == chanuse.Send && op.Go == gs {
-			sendsOnC = append(sendsOnC, op.Node)
-		}
-	}
-	isSendOnC := func(n ast.Node) bool {
-		return slices.ContainsFunc(sendsOnC, func(s ast.Node) bool { return n == s || chanuse.Contains(n, s) })
-	}
+	isSendOnC := sendsBy(c, gs)
 	var ownerSends []ast.Node
 	for _, d := range res.Chans {
 		if d == c || d.Body != c.Body || d.Cap != 0 {
@@ -523,6 +515,19 @@ func handshake(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(ast.No
 	}
 }
 
+// sendsBy returns a test for the nodes that are or hold a send of gs on c.
+func sendsBy(c *chanuse.Chan, gs *ast.GoStmt) func(ast.Node) bool {
+	var sends []ast.Node
+	for _, op := range c.Ops {
+		if op.Kind == chanuse.Send && op.Go == gs {
+			sends = append(sends, op.Node)
+		}
+	}
+	return func(n ast.Node) bool {
+		return slices.ContainsFunc(sends, func(s ast.Node) bool { return n == s || chanuse.Contains(n, s) })
+	}
+}
+
 // signalledInstead returns a test for select cases that receive from
 // another channel the same goroutine sends to or closes, on paths that never
 // reach its send on c: leaving through such a case means the goroutine took
@@ -533,20 +538,7 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func
 	if !ok {
 		return func(*ast.CommClause) bool { return false }
 	}
-	var sendsOnC []ast.Node
-	for _, op := range c.Ops {
-		if op.Kind == chanuse.Send && op.Go == gs {
-			sendsOnC = append(sendsOnC, op.Node)
-		}
-	}
-	isSendOnC := func(n ast.Node) bool {
-		for _, s := range sendsOnC {
-			if n == s || chanuse.Contains(n, s) {
-				return true
-			}
-		}
-		return false
-	}
+	isSendOnC := sendsBy(c, gs)
 	signals := make(map[*chanuse.Chan]bool)
 	for _, d := range res.Chans {
 		if d == c || d.Body != c.Body {
