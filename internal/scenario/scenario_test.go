@@ -98,7 +98,9 @@ func count(gs []goroutine, s *Scenario) (n, leaked int) {
 			continue
 		}
 		r := waitReason(g.header)
-		if r == s.Wait || s.Wait == "" && (r == "running" || r == "runnable") {
+		// A goroutine that never blocks shows as running, runnable, or,
+		// when the dump stopped it by asynchronous preemption, preempted.
+		if r == s.Wait || s.Wait == "" && (r == "running" || r == "runnable" || r == "preempted") {
 			n++
 			if strings.Contains(g.header, " (leaked)") {
 				leaked++
@@ -131,10 +133,22 @@ func checkText(t *testing.T, dump []byte, names []string) []goroutine {
 		case s.Name == "busy" && n == 0 && bytes.Contains(dump, []byte("goroutine running on other thread; stack unavailable")):
 			// A dying process cannot show a goroutine running elsewhere.
 		case n != s.Count:
-			t.Errorf("%s: %d goroutines blocked in %s [%s], want %d", s.Name, n, s.Func, s.Wait, s.Count)
+			t.Errorf("%s: %d goroutines blocked in %s [%s], want %d; headers of those in it: %q", s.Name, n, s.Func, s.Wait, s.Count, headersOf(gs, s.Func))
 		}
 	}
 	return gs
+}
+
+// headersOf returns the headers of the goroutines of gs whose frames call fn,
+// to tell a failure's reader what state they were in.
+func headersOf(gs []goroutine, fn string) []string {
+	var out []string
+	for _, g := range gs {
+		if inFunc(g.frames, fn) {
+			out = append(out, g.header)
+		}
+	}
+	return out
 }
 
 // profileCounts sums the goroutine counts of debug=1 profile records by the
