@@ -141,6 +141,10 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			goCur = goCur.Parent()
 		}
 		loop := chanuse.Loop(goCur, c.Body)
+		if loop.Valid() && chanuse.Contains(loop.Node(), c.Make) {
+			// A channel made on each pass has one goroutine per channel.
+			loop = chanuse.Cursor{}
+		}
 		many := loop.Valid()
 		signalled, joined := signalledInstead(res, c, gs), joinedAll(pass.TypesInfo, res, c, gs)
 		benign := func(cc *ast.CommClause) bool { return signalled(cc) || joined(cc) }
