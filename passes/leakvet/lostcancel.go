@@ -77,47 +77,22 @@ var lostCancel = &analysis.Analyzer{
 // unusedOrphan reports whether the assignment at assign makes a context
 // with context.WithCancel or WithCancelCause of context.Background() or
 // TODO() that nothing refers to between it and the end of the return
-// lostcancel named: such a context has no parent to stay registered with and no timer,
-// and nothing can wait on it, so on that path it is simply garbage
-// (held-out round 7: a constructor that fails before storing it).
+// lostcancel named: such a context has no parent to stay registered with
+// and no timer, and nothing can wait on it, so on that path it is simply
+// garbage (held-out round 7: a constructor that fails before storing it).
 func unusedOrphan(pass *analysis.Pass, assign, end token.Pos) bool {
-	var lhs, rhs []ast.Expr
-	var stmtEnd token.Pos
-	for _, f := range pass.Files {
-		if f.FileStart > assign || assign >= f.FileEnd {
-			continue
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if lhs != nil || n == nil || assign < n.Pos() || n.End() <= assign {
-				return false
-			}
-			switch s := n.(type) {
-			case *ast.AssignStmt:
-				if s.Pos() == assign {
-					lhs, rhs, stmtEnd = s.Lhs, s.Rhs, s.End()
-				}
-			case *ast.ValueSpec:
-				if s.Pos() == assign {
-					for _, id := range s.Names {
-						lhs = append(lhs, id)
-					}
-					rhs, stmtEnd = s.Values, s.End()
-				}
-			}
-			return lhs == nil
-		})
-	}
-	if len(lhs) != 2 || len(rhs) != 1 {
+	a := assignmentAt(pass, assign)
+	if a == nil || len(a.lhs) != 2 || len(a.rhs) != 1 {
 		return false
 	}
-	call, ok := ast.Unparen(rhs[0]).(*ast.CallExpr)
+	call, ok := ast.Unparen(a.rhs[0]).(*ast.CallExpr)
 	if !ok || len(call.Args) != 1 || !isContextFunc(pass, call, "WithCancel", "WithCancelCause") {
 		return false
 	}
 	if !background(pass, call.Args[0], assign) {
 		return false
 	}
-	id, ok := lhs[0].(*ast.Ident)
+	id, ok := a.lhs[0].(*ast.Ident)
 	if !ok {
 		return false
 	}
@@ -126,7 +101,7 @@ func unusedOrphan(pass *analysis.Pass, assign, end token.Pos) bool {
 		return true // ctx assigned to _
 	}
 	for use, obj := range pass.TypesInfo.Uses {
-		if obj == v && use.Pos() >= stmtEnd && use.Pos() < end {
+		if obj == v && use.Pos() >= a.node.End() && use.Pos() < end {
 			return false
 		}
 	}
@@ -210,52 +185,63 @@ func capturedBefore(pass *analysis.Pass, d analysis.Diagnostic, captured map[str
 	if m == nil {
 		return false
 	}
-	var syntax *ast.File
-	for _, f := range pass.Files {
-		if f.FileStart <= d.Pos && d.Pos < f.FileEnd {
-			syntax = f
-		}
-	}
-	if syntax == nil {
+	a := assignmentAt(pass, d.Pos)
+	if a == nil {
 		return false
 	}
-	v := cancelVar(pass.TypesInfo, syntax, d.Pos, m[1])
-	if v == nil || !closureBefore(pass.TypesInfo, syntax, v, d.Pos) {
+	v := a.assigned(pass.TypesInfo, m[1])
+	if v == nil || !closureBefore(pass.TypesInfo, a.file, v, d.Pos) {
 		return false
 	}
 	captured[fmt.Sprintf("%s:%d %s", file.Name(), file.Line(d.Pos), m[1])] = true
 	return true
 }
 
-// cancelVar finds the variable named name that the assignment or
-// declaration starting at pos assigns.
-func cancelVar(info *types.Info, f *ast.File, pos token.Pos, name string) *types.Var {
-	var v *types.Var
-	ast.Inspect(f, func(n ast.Node) bool {
-		if v != nil || n == nil || pos < n.Pos() || n.End() <= pos {
-			return false // found, or pos is not inside n
+// assignment is an assignment or var declaration, the statement
+// lostcancel reports on.
+type assignment struct {
+	node     ast.Node // *ast.AssignStmt or *ast.ValueSpec
+	lhs, rhs []ast.Expr
+	file     *ast.File
+}
+
+// assignmentAt returns the innermost assignment or var declaration that
+// holds pos, or nil.
+func assignmentAt(pass *analysis.Pass, pos token.Pos) *assignment {
+	var a *assignment
+	for _, f := range pass.Files {
+		if pos < f.FileStart || f.FileEnd <= pos {
+			continue
 		}
-		var lhs []*ast.Ident
-		switch s := n.(type) {
-		case *ast.AssignStmt:
-			for _, e := range s.Lhs {
-				if id, ok := e.(*ast.Ident); ok && s.Pos() == pos {
-					lhs = append(lhs, id)
+		ast.Inspect(f, func(n ast.Node) bool {
+			if n == nil || pos < n.Pos() || n.End() <= pos {
+				return false
+			}
+			switch s := n.(type) {
+			case *ast.AssignStmt:
+				a = &assignment{node: s, lhs: s.Lhs, rhs: s.Rhs, file: f}
+			case *ast.ValueSpec:
+				a = &assignment{node: s, rhs: s.Values, file: f}
+				for _, id := range s.Names {
+					a.lhs = append(a.lhs, id)
 				}
 			}
-		case *ast.ValueSpec:
-			if s.Pos() == pos {
-				lhs = s.Names
+			return true
+		})
+	}
+	return a
+}
+
+// assigned returns the variable named name that a assigns, or nil.
+func (a *assignment) assigned(info *types.Info, name string) *types.Var {
+	for _, e := range a.lhs {
+		if id, ok := e.(*ast.Ident); ok && id.Name == name {
+			if v, ok := info.ObjectOf(id).(*types.Var); ok {
+				return v
 			}
 		}
-		for _, id := range lhs {
-			if obj, ok := info.ObjectOf(id).(*types.Var); ok && id.Name == name {
-				v = obj
-			}
-		}
-		return v == nil
-	})
-	return v
+	}
+	return nil
 }
 
 // closureBefore reports whether a function literal that ends before pos
@@ -285,28 +271,11 @@ func closureBefore(info *types.Info, f *ast.File, v *types.Var, pos token.Pos) b
 // deadline is time.Now().Add(d) with a constant d < 0, or a WithTimeout
 // with a constant timeout <= 0: a context cancelled as it is made.
 func alreadyDone(pass *analysis.Pass, d analysis.Diagnostic) bool {
-	var call *ast.CallExpr
-	for _, f := range pass.Files {
-		if f.FileStart > d.Pos || d.Pos >= f.FileEnd {
-			continue
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
-			if call != nil || n == nil || d.Pos < n.Pos() || n.End() <= d.Pos {
-				return false
-			}
-			var rhs []ast.Expr
-			switch s := n.(type) {
-			case *ast.AssignStmt:
-				rhs = s.Rhs
-			case *ast.ValueSpec:
-				rhs = s.Values
-			}
-			if len(rhs) == 1 {
-				call, _ = ast.Unparen(rhs[0]).(*ast.CallExpr)
-			}
-			return call == nil
-		})
+	a := assignmentAt(pass, d.Pos)
+	if a == nil || len(a.rhs) != 1 {
+		return false
 	}
+	call, _ := ast.Unparen(a.rhs[0]).(*ast.CallExpr)
 	if call == nil || len(call.Args) < 2 {
 		return false
 	}
