@@ -38,7 +38,7 @@ func run(pass *analysis.Pass) (any, error) {
 	for cur := range in.Root().Preorder((*ast.SelectStmt)(nil), (*ast.UnaryExpr)(nil), (*ast.RangeStmt)(nil)) {
 		// Blocking the caller forever is how tests provoke deadlocks and how
 		// serve-forever helpers park; a goroutine that can never end is the leak.
-		if !chanuse.InGo(cur) || strings.HasSuffix(pass.Fset.File(cur.Node().Pos()).Name(), "_test.go") {
+		if !chanuse.InGo(pass.TypesInfo, cur) || strings.HasSuffix(pass.Fset.File(cur.Node().Pos()).Name(), "_test.go") {
 			continue
 		}
 		switch n := cur.Node().(type) {

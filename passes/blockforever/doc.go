@@ -12,7 +12,7 @@
 // anywhere else it leaves a goroutine that nobody can stop or collect
 // (classes select-forever, receive-no-sender and nil-channel-receive).
 //
-// Only statements inside a go statement's function literal, outside test
-// files, are reported: blocking the calling goroutine forever is how tests
+// Only statements inside a function literal started as a goroutine (by a go
+// statement or a group's Go method), outside test files, are reported: blocking the calling goroutine forever is how tests
 // provoke deadlocks and how serve-forever helpers park on purpose.
 package blockforever

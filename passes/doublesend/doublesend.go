@@ -37,7 +37,7 @@ func run(pass *analysis.Pass) (any, error) {
 func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	var sends []*chanuse.Op
 	var recv *chanuse.Op
-	var g *ast.GoStmt
+	var g *chanuse.Go
 	for _, op := range c.Ops {
 		switch op.Kind {
 		case chanuse.Send:
@@ -60,10 +60,10 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	if g == nil || recv == nil || len(sends) == 0 {
 		return
 	}
-	if chanuse.Loop(goCursor(sends[0]), c.Body).Valid() || chanuse.Loop(recv.Cur, c.Body).Valid() {
+	if chanuse.Loop(sends[0].GoCursor(), c.Body).Valid() || chanuse.Loop(recv.Cur, c.Body).Valid() {
 		return // several goroutines or several receives
 	}
-	lit := g.Call.Fun.(*ast.FuncLit)
+	lit := g.Lit
 	flow := res.CFG(lit.Body)
 	isSend := make(map[ast.Node]*chanuse.Op)
 	for _, s := range sends {
@@ -174,12 +174,4 @@ func everyPass(send chanuse.Cursor) bool {
 		})
 		return !skips
 	}
-}
-
-func goCursor(op *chanuse.Op) chanuse.Cursor {
-	cur := op.Cur
-	for cur.Node() != op.Go {
-		cur = cur.Parent()
-	}
-	return cur
 }

@@ -41,8 +41,8 @@ func run(pass *analysis.Pass) (any, error) {
 
 func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	var recvs []*chanuse.Op
-	sends := make(map[*ast.GoStmt]*chanuse.Op) // first blocking send of each goroutine
-	var gos []*ast.GoStmt
+	sends := make(map[*chanuse.Go]*chanuse.Op) // first blocking send of each goroutine
+	var gos []*chanuse.Go
 	for _, op := range c.Ops {
 		switch op.Kind {
 		case chanuse.Send:
@@ -137,7 +137,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	for _, gs := range gos {
 		send := sends[gs]
 		goCur := send.Cur
-		for goCur.Node() != gs {
+		for goCur.Node() != gs.Stmt {
 			goCur = goCur.Parent()
 		}
 		loop := chanuse.Loop(goCur, c.Body)
@@ -156,7 +156,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			return cc != nil && signalled(cc)
 		}
 		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) }
-		if exit := preferredExit(pass, g, gs, stop, receivedInLoop, benign, countedExit); exit != nil {
+		if exit := preferredExit(pass, g, gs.Stmt, stop, receivedInLoop, benign, countedExit); exit != nil {
 			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
 			if exit.Case != nil {
 				where += " through " + chanuse.DescribeCase(pass, exit.Case)
@@ -179,7 +179,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		}
 		for _, r := range live {
 			rloop := recvLoop(r, c)
-			if rloop.Valid() && rloop.Node().Pos() <= gs.Pos() && gs.End() <= rloop.Node().End() {
+			if rloop.Valid() && rloop.Node().Pos() <= gs.Stmt.Pos() && gs.Stmt.End() <= rloop.Node().End() {
 				break // one receive per goroutine started in the same loop
 			}
 			if !rloop.Valid() {
@@ -368,11 +368,11 @@ func anyInLoop(ops []*chanuse.Op, c *chanuse.Chan) bool {
 
 // sameBlock reports whether the go statements are statements of one block,
 // outside loops, so that they all run or none does.
-func sameBlock(gos []*ast.GoStmt, sends map[*ast.GoStmt]*chanuse.Op, c *chanuse.Chan) bool {
+func sameBlock(gos []*chanuse.Go, sends map[*chanuse.Go]*chanuse.Op, c *chanuse.Chan) bool {
 	var block ast.Node
 	for _, gs := range gos {
 		cur := sends[gs].Cur
-		for cur.Node() != gs {
+		for cur.Node() != gs.Stmt {
 			cur = cur.Parent()
 		}
 		if chanuse.Loop(cur, c.Body).Valid() {
@@ -420,16 +420,16 @@ func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(as
 // with a deferred Done: leaving through such a case means gs has finished,
 // so it is not blocked on c (held-out round 7: go func() { wg.Wait();
 // close(done) }() beside senders that defer wg.Done()).
-func joinedAll(info *types.Info, res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(*ast.CommClause) bool {
+func joinedAll(info *types.Info, res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(*ast.CommClause) bool {
 	none := func(*ast.CommClause) bool { return false }
-	lit, ok := gs.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return none
-	}
+	lit := gs.Lit
 	var groups []string // WaitGroups gs counts down when it ends
+	if gs.Group != "" {
+		groups = append(groups, gs.Group)
+	}
 	for _, stmt := range lit.Body.List {
 		if d, ok := stmt.(*ast.DeferStmt); ok {
-			if wg, ok := waitGroupCall(info, d.Call, "Done"); ok {
+			if wg, ok := chanuse.GroupCall(info, d.Call, "Done"); ok {
 				groups = append(groups, wg)
 			}
 		}
@@ -459,15 +459,11 @@ func joinedAll(info *types.Info, res *chanuse.Result, c *chanuse.Chan, gs *ast.G
 // waitsBefore reports whether the close op is a statement of its
 // goroutine's body that comes after a Wait on one of the groups there.
 func waitsBefore(info *types.Info, op *chanuse.Op, groups []string) bool {
-	lit, ok := op.Go.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return false
-	}
 	waited := false
-	for _, stmt := range lit.Body.List {
+	for _, stmt := range op.Go.Lit.Body.List {
 		if e, ok := stmt.(*ast.ExprStmt); ok {
 			if call, ok := e.X.(*ast.CallExpr); ok {
-				if wg, ok := waitGroupCall(info, call, "Wait"); ok && slices.Contains(groups, wg) {
+				if wg, ok := chanuse.GroupCall(info, call, "Wait"); ok && slices.Contains(groups, wg) {
 					waited = true
 				}
 				if call == op.Node {
@@ -479,31 +475,14 @@ func waitsBefore(info *types.Info, op *chanuse.Op, groups []string) bool {
 	return false
 }
 
-// waitGroupCall returns the receiver, as source text, of a call of the
-// sync.WaitGroup method named.
-func waitGroupCall(info *types.Info, call *ast.CallExpr, method string) (string, bool) {
-	sel, ok := call.Fun.(*ast.SelectorExpr)
-	if !ok || sel.Sel.Name != method {
-		return "", false
-	}
-	fn, ok := info.Uses[sel.Sel].(*types.Func)
-	if !ok || fn.FullName() != "(*sync.WaitGroup)."+method {
-		return "", false
-	}
-	return types.ExprString(sel.X), true
-}
-
 // handshake returns a test for the owner's sends on another unbuffered
 // channel that only gs can take, at points from which gs can no longer
 // reach a send on c: once such a send completes, gs is past every send on
 // c, having skipped it (had it sent, the owner would have received), so
 // the owner may leave without receiving (held-out round 6:
 // `signal <- true` after an error send the goroutine did not take).
-func handshake(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(ast.Node) bool {
-	lit, ok := gs.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return func(ast.Node) bool { return false }
-	}
+func handshake(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
+	lit := gs.Lit
 	isSendOnC := sendsBy(c, gs)
 	var ownerSends []ast.Node
 	for _, d := range res.Chans {
@@ -535,7 +514,7 @@ func handshake(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(ast.No
 }
 
 // sendsBy returns a test for the nodes that are or hold a send of gs on c.
-func sendsBy(c *chanuse.Chan, gs *ast.GoStmt) func(ast.Node) bool {
+func sendsBy(c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
 	var sends []ast.Node
 	for _, op := range c.Ops {
 		if op.Kind == chanuse.Send && op.Go == gs {
@@ -552,11 +531,8 @@ func sendsBy(c *chanuse.Chan, gs *ast.GoStmt) func(ast.Node) bool {
 // reach its send on c: leaving through such a case means the goroutine took
 // its other way out (errC <- err or done <- struct{}{}), so it does not
 // block on c.
-func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func(*ast.CommClause) bool {
-	lit, ok := gs.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return func(*ast.CommClause) bool { return false }
-	}
+func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(*ast.CommClause) bool {
+	lit := gs.Lit
 	isSendOnC := sendsBy(c, gs)
 	signals := make(map[*chanuse.Chan]bool)
 	for _, d := range res.Chans {
@@ -598,12 +574,8 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *ast.GoStmt) func
 // after that call may never be reached (held-out round 5: a queue's Push
 // that panics on Close). A recover whose value is used, to log or report
 // it, is a crash guard and says nothing of the kind.
-func discardsPanics(info *types.Info, gs *ast.GoStmt) bool {
-	lit, ok := gs.Call.Fun.(*ast.FuncLit)
-	if !ok {
-		return false
-	}
-	for _, stmt := range lit.Body.List {
+func discardsPanics(info *types.Info, gs *chanuse.Go) bool {
+	for _, stmt := range gs.Lit.Body.List {
 		d, ok := stmt.(*ast.DeferStmt)
 		if !ok {
 			continue

@@ -51,7 +51,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	g := res.CFG(c.Body)
 	never := func(ast.Node) bool { return false }
 	for _, w := range waits {
-		if chanuse.Reach(g, w.Go, never, nil) == nil {
+		if chanuse.Reach(g, w.Go.Stmt, never, nil) == nil {
 			continue // the function never returns: the goroutine lives by design
 		}
 		switch {
@@ -99,10 +99,10 @@ func closeEdit(pass *analysis.Pass, c *chanuse.Chan, sends []*chanuse.Op) (analy
 		}
 	}
 	if g != nil {
-		if chanuse.Loop(goCursor(sends[0]), c.Body).Valid() {
+		if chanuse.Loop(sends[0].GoCursor(), c.Body).Valid() {
 			return analysis.TextEdit{}, false // several goroutines send
 		}
-		body := g.Call.Fun.(*ast.FuncLit).Body
+		body := g.Lit.Body
 		if len(body.List) == 0 || pass.Fset.Position(body.Lbrace).Line == pass.Fset.Position(body.List[0].Pos()).Line {
 			return analysis.TextEdit{}, false
 		}
@@ -125,12 +125,4 @@ func closeEdit(pass *analysis.Pass, c *chanuse.Chan, sends []*chanuse.Op) (analy
 		}
 	}
 	return analysis.TextEdit{}, false
-}
-
-func goCursor(op *chanuse.Op) (cur chanuse.Cursor) {
-	cur = op.Cur
-	for cur.Node() != op.Go {
-		cur = cur.Parent()
-	}
-	return cur
 }

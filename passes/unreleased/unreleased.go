@@ -45,9 +45,7 @@ func run(pass *analysis.Pass) (any, error) {
 			body = f.Body
 		case *ast.FuncLit:
 			body = f.Body
-			if call, ok := cur.Parent().Node().(*ast.CallExpr); ok && call.Fun == f {
-				_, started = cur.Parent().Parent().Node().(*ast.GoStmt)
-			}
+			started = chanuse.Started(pass.TypesInfo, cur)
 		}
 		if body != nil {
 			checkFunc(pass, cur.Node(), body, started)
@@ -64,8 +62,8 @@ type call struct {
 	method string // Lock, RLock, Unlock, RUnlock, Done
 }
 
-// checkFunc checks one function; started says it is the literal of a go
-// statement, which runs once.
+// checkFunc checks one function; started says it is a literal started as
+// a goroutine, which runs once.
 func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt, started bool) {
 	var calls []call
 	nested := make(map[string]bool) // keys released inside function literals or by defer

@@ -47,9 +47,10 @@ type Op struct {
 	// Node is the *ast.SendStmt, *ast.UnaryExpr, *ast.RangeStmt or the
 	// close *ast.CallExpr.
 	Node ast.Node
-	// Go is the go statement whose function literal holds the operation,
-	// or nil when the operation is in the function that made the channel.
-	Go *ast.GoStmt
+	// Go is the start of the goroutine whose function literal holds the
+	// operation, or nil when the operation is in the function that made
+	// the channel.
+	Go *Go
 	// Clause is the select case whose communication is this operation,
 	// and Select its statement; both nil outside a select.
 	Clause *ast.CommClause
@@ -86,8 +87,6 @@ func (c *Chan) Name() string { return c.Var.Name() }
 // Result lists the package's tracked channels.
 type Result struct {
 	Chans []*Chan
-	// GoStmts reports whether the package has any go statement.
-	GoStmts bool
 
 	info     *types.Info
 	noReturn func(*types.Func) bool // ctrlflow's: panics or exits on every path
@@ -122,11 +121,7 @@ func run(pass *analysis.Pass) (any, error) {
 	res := &Result{info: pass.TypesInfo, noReturn: pass.ResultOf[ctrlflow.Analyzer].(*ctrlflow.CFGs).NoReturn}
 	in := pass.ResultOf[inspect.Analyzer].(*inspector.Inspector)
 	root := in.Root()
-	for range root.Preorder((*ast.GoStmt)(nil)) {
-		res.GoStmts = true
-		break
-	}
-	if !res.GoStmts {
+	if !hasStarts(pass.TypesInfo, root) {
 		return res, nil // without goroutines no tracked channel can leak one
 	}
 
@@ -163,7 +158,7 @@ func run(pass *analysis.Pass) (any, error) {
 		if !ok {
 			continue
 		}
-		w := &walker{info: pass.TypesInfo, escaped: escaped}
+		w := &walker{info: pass.TypesInfo, escaped: escaped, starts: make(map[ast.Node]*Go)}
 		w.uses(bodyCur, func(v *types.Var) *Chan { return chans[v] })
 	}
 	for _, c := range order {
@@ -177,6 +172,7 @@ func run(pass *analysis.Pass) (any, error) {
 type walker struct {
 	info    *types.Info
 	escaped map[*Chan]bool
+	starts  map[ast.Node]*Go // one per start, so ops of a goroutine share it
 }
 
 // uses records every use of a tracked variable under cur; lookup maps a
@@ -264,14 +260,18 @@ record:
 		if fc.Node() == c.Owner {
 			break
 		}
-		if fc.ParentEdgeKind() != edge.CallExpr_Fun || fc.Parent().ParentEdgeKind() != edge.GoStmt_Call {
+		stmt, group, ok := startOf(w.info, fc)
+		if !ok {
 			return false // a callback or deferred literal: cannot tell when it runs
 		}
-		goCur := fc.Parent().Parent()
-		if owner, _ := enclosingFunc(goCur); owner != c.Owner {
+		if owner, _ := enclosingFunc(stmt); owner != c.Owner {
 			return false // a goroutine started by another goroutine
 		}
-		op.Go = goCur.Node().(*ast.GoStmt)
+		op.Go = w.starts[stmt.Node()]
+		if op.Go == nil {
+			op.Go = &Go{Stmt: stmt.Node().(ast.Stmt), Lit: fc.Node().(*ast.FuncLit), Group: group}
+			w.starts[stmt.Node()] = op.Go
+		}
 		break
 	}
 	if op.Kind == Send || op.Kind == Recv {

@@ -6,7 +6,6 @@ import (
 	"go/types"
 	"slices"
 
-	"golang.org/x/tools/go/ast/edge"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
 )
@@ -278,14 +277,6 @@ func children(n ast.Node) []ast.Node {
 		return []ast.Node{s.Body}
 	}
 	return nil
-}
-
-// InGo reports whether cur is inside the function literal of a go statement.
-func InGo(cur inspector.Cursor) bool {
-	for c := range cur.Enclosing((*ast.FuncLit)(nil)) {
-		return c.ParentEdgeKind() == edge.CallExpr_Fun && c.Parent().ParentEdgeKind() == edge.GoStmt_Call
-	}
-	return false
 }
 
 // Reaches reports whether some path in g leads from just after the node

@@ -1,11 +1,20 @@
 package a
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 func serve() {
 	go func() {
 		select {} // want `select-forever: select {} blocks this goroutine forever and nothing can stop it`
 	}()
+}
+
+func serveInGroup(wg *sync.WaitGroup) {
+	wg.Go(func() {
+		select {} // want `select-forever: select {} blocks this goroutine forever`
+	})
 }
 
 func park() {

@@ -1,6 +1,9 @@
 package a
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 func consume(int) {}
 
@@ -117,4 +120,36 @@ func escapes(register func(chan int)) {
 		}
 	}()
 	register(ch)
+}
+
+// groupRange's worker, started by WaitGroup.Go, waits for a close that
+// never comes, and so does the owner's Wait.
+func groupRange(xs []int) {
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	wg.Go(func() {
+		for j := range jobs { // want `range-never-closed: this range over jobs`
+			consume(j)
+		}
+	})
+	for _, x := range xs {
+		jobs <- x
+	}
+	wg.Wait()
+}
+
+// groupRangeClosed closes jobs after the last send.
+func groupRangeClosed(xs []int) {
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	wg.Go(func() {
+		for j := range jobs {
+			consume(j)
+		}
+	})
+	for _, x := range xs {
+		jobs <- x
+	}
+	close(jobs)
+	wg.Wait()
 }
