@@ -55,7 +55,9 @@ type Op struct {
 	// and Select its statement; both nil outside a select.
 	Clause *ast.CommClause
 	Select *ast.SelectStmt
-	// Deferred is set for a close run by a defer statement.
+	// Deferred is set for an operation run by a defer statement: defer
+	// close(ch), or one inside a deferred function literal. It runs when
+	// its function ends, after everything else there.
 	Deferred bool
 	// Cur is the operation's node in the package's inspector.
 	Cur inspector.Cursor
@@ -259,6 +261,10 @@ record:
 	for fc := range idc.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
 		if fc.Node() == c.Owner {
 			break
+		}
+		if fc.ParentEdgeKind() == edge.CallExpr_Fun && fc.Parent().ParentEdgeKind() == edge.DeferStmt_Call {
+			op.Deferred = true // defer func() { ... }(): part of the function around it
+			continue
 		}
 		stmt, group, ok := startOf(w.info, fc)
 		if !ok {
