@@ -24,7 +24,7 @@ const (
 	ExitError = 2 // bad arguments, or packages that do not load or type-check
 )
 
-const usage = `usage: leakvet [--format text|json|sarif] [--tests=false] [--disable a,b] [--dir DIR] [packages]
+const usage = `usage: leakvet [--format text|json|sarif] [--tests=false] [--disable a,b] [--tags t1,t2] [--dir DIR] [packages]
 
 leakvet reports goroutine-leak patterns in Go source: sends nobody receives,
 channels nothing closes, nil channels, select {}, and returns that skip an
@@ -77,6 +77,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	tests := fs.Bool("tests", true, "also analyze test files")
 	dir := fs.String("dir", "", "run the build in `directory` (default: the current one)")
 	disable := fs.String("disable", "", "comma-separated `analyzers` not to run (e.g. lostcancel)")
+	tags := fs.String("tags", "", "comma-separated build `tags`, as for go build (-tags integration)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitClean
@@ -110,7 +111,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "leakvet: --disable: %v\n", err)
 		return ExitError
 	}
-	findings, err := check(base, patterns, *tests, analyzers, stderr)
+	var buildFlags []string
+	if *tags != "" {
+		buildFlags = []string{"-tags=" + *tags}
+	}
+	findings, err := check(base, patterns, *tests, buildFlags, analyzers, stderr)
 	var partial *PartialError
 	if err != nil && !errors.As(err, &partial) {
 		fmt.Fprintf(stderr, "leakvet: %v\n", err)
@@ -154,7 +159,7 @@ func (e *PartialError) Error() string {
 // written to errw; if any package has one, the findings of the others are
 // returned with a *PartialError.
 func Check(dir string, patterns []string, tests bool, errw io.Writer) ([]Finding, error) {
-	return check(dir, patterns, tests, Analyzers(), errw)
+	return check(dir, patterns, tests, nil, Analyzers(), errw)
 }
 
 // without returns analyzers less those named in the comma-separated list.
@@ -173,7 +178,7 @@ func without(analyzers []*analysis.Analyzer, names string) ([]*analysis.Analyzer
 	}), nil
 }
 
-func check(dir string, patterns []string, tests bool, analyzers []*analysis.Analyzer, errw io.Writer) ([]Finding, error) {
+func check(dir string, patterns []string, tests bool, buildFlags []string, analyzers []*analysis.Analyzer, errw io.Writer) ([]Finding, error) {
 	dir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -182,7 +187,7 @@ func check(dir string, patterns []string, tests bool, analyzers []*analysis.Anal
 	if needFacts(analyzers) {
 		mode = packages.LoadAllSyntax | packages.NeedModule // facts are computed on dependencies too
 	}
-	cfg := &packages.Config{Mode: mode, Dir: dir, Tests: tests}
+	cfg := &packages.Config{Mode: mode, Dir: dir, Tests: tests, BuildFlags: buildFlags}
 	pkgs, err := packages.Load(cfg, patterns...)
 	if err != nil {
 		return nil, goListError(err)

@@ -182,6 +182,17 @@ func TestDisable(t *testing.T) {
 	}
 }
 
+func TestTags(t *testing.T) {
+	out, errw, code := run(t, "./tagged")
+	if code != leakvet.ExitClean || out != "" {
+		t.Errorf("without tags: exit %d, stdout %q, stderr %q", code, out, errw)
+	}
+	out, errw, code = run(t, "--tags", "integration", "./tagged")
+	if code != leakvet.ExitFound || !strings.Contains(out, "integration.go:10") || !strings.Contains(out, "send-no-receiver") {
+		t.Errorf("--tags integration: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errw)
+	}
+}
+
 func TestVetTool(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

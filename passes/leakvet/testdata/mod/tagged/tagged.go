@@ -1,0 +1,4 @@
+// Package tagged holds a leak only an integration build compiles.
+package tagged
+
+func Ping() {}
