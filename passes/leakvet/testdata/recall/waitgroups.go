@@ -28,3 +28,25 @@ func tricksterFetch(wg *sync.WaitGroup, fetch func() ([]byte, error), out *[]byt
 	*out = body
 	wg.Done()
 }
+
+// Source: https://github.com/codecrafters-io/redis-tester/pull/222
+// Returning on the first error of a range over the workers' errors leaves the others blocked on their sends (written here with WaitGroup.Go).
+func redisTesterClients(clients []func() error) error {
+	var wg sync.WaitGroup
+	errc := make(chan error)
+	for _, run := range clients {
+		wg.Go(func() {
+			errc <- run() // leakvet:lostsend
+		})
+	}
+	go func() {
+		wg.Wait()
+		close(errc)
+	}()
+	for err := range errc {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
