@@ -177,13 +177,22 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		if len(live) > 1 && !anyInLoop(live, c) {
 			continue // several receives in a row: cannot count them against the goroutines
 		}
+		// A receive loop that runs to its end is taken to count every
+		// goroutine, as leaving one is; a single receive after it is for
+		// another sender (net's TestTCPStress: a loop for the clients, then
+		// one for the server). One before it takes the first result.
+		var single *chanuse.Op
+		counted := false
 		for _, r := range live {
 			rloop := recvLoop(r, c)
-			if rloop.Valid() && rloop.Node().Pos() <= gs.Stmt.Pos() && gs.Stmt.End() <= rloop.Node().End() {
-				break // one receive per goroutine started in the same loop
-			}
 			if !rloop.Valid() {
-				report(pass, c, send, loop, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(r.Node)))
+				if single == nil && !counted {
+					single = r // before any receive loop
+				}
+				continue
+			}
+			if rloop.Node().Pos() <= gs.Stmt.Pos() && gs.Stmt.End() <= rloop.Node().End() {
+				counted = true // one receive per goroutine started in the same loop
 				break
 			}
 			// Only the join excuses an early exit here: it waits for every
@@ -194,8 +203,13 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 					verb = "stops receiving"
 				}
 				report(pass, c, send, loop, fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)))
+				single = nil // reported here
 				break
 			}
+			counted = true
+		}
+		if single != nil {
+			report(pass, c, send, loop, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)))
 		}
 	}
 }

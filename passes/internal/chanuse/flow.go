@@ -111,12 +111,14 @@ func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*
 	}
 }
 
-// Contains reports whether n, outside function literals, contains target.
+// Contains reports whether n contains target outside function literals, or
+// inside a deferred one, which runs as part of the function around it.
 func Contains(n ast.Node, target ast.Node) bool {
 	if n == nil || target == nil || target.Pos() < n.Pos() || target.End() > n.End() {
 		return false
 	}
 	found := false
+	var deferred *ast.FuncLit // a deferred literal runs as part of n's function
 	ast.Inspect(n, func(m ast.Node) bool {
 		if found {
 			return false
@@ -125,8 +127,13 @@ func Contains(n ast.Node, target ast.Node) bool {
 			found = true
 			return false
 		}
-		_, lit := m.(*ast.FuncLit)
-		return !lit
+		switch m := m.(type) {
+		case *ast.DeferStmt:
+			deferred, _ = m.Call.Fun.(*ast.FuncLit)
+		case *ast.FuncLit:
+			return m == deferred
+		}
+		return true
 	})
 	return found
 }

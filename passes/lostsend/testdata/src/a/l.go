@@ -55,3 +55,40 @@ func deferredSignalOrQuit(ctx context.Context, open func() (int, error)) error {
 }
 
 func use(int) {}
+
+// drainOnReturn receives from writeErr in a deferred closure, so every
+// return waits for the writer (net/http's serve_test.go).
+func drainOnReturn(write func() error, read func() (string, error)) error {
+	writeErr := make(chan error)
+	go func() {
+		writeErr <- write()
+	}()
+	defer func() {
+		<-writeErr
+	}()
+	for {
+		if _, err := read(); err != nil {
+			return err
+		}
+	}
+}
+
+// clientsThenServer counts the clients' signals in a loop, then takes one
+// more from the server (net's TestTCPStress).
+func clientsThenServer(n int, serve, dial func()) {
+	done := make(chan bool)
+	go func() {
+		defer func() { done <- true }()
+		serve()
+	}()
+	for i := 0; i < n; i++ {
+		go func() {
+			defer func() { done <- true }()
+			dial()
+		}()
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+	<-done
+}
