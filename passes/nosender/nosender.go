@@ -51,7 +51,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	g := res.CFG(c.Body)
 	never := func(ast.Node) bool { return false }
 	for _, w := range waits {
-		if chanuse.Reach(g, w.Go.Stmt, never, nil) == nil {
+		if !w.Go.Deferred && chanuse.Reach(g, w.Go.Stmt, never, nil) == nil {
 			continue // the function never returns: the goroutine lives by design
 		}
 		switch {

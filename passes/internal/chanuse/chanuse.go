@@ -262,7 +262,7 @@ record:
 		if fc.Node() == c.Owner {
 			break
 		}
-		if fc.ParentEdgeKind() == edge.CallExpr_Fun && fc.Parent().ParentEdgeKind() == edge.DeferStmt_Call {
+		if deferredLit(fc) {
 			op.Deferred = true // defer func() { ... }(): part of the function around it
 			continue
 		}
@@ -270,12 +270,12 @@ record:
 		if !ok {
 			return false // a callback or deferred literal: cannot tell when it runs
 		}
-		if owner, _ := enclosingFunc(stmt); owner != c.Owner {
+		if startedBy(stmt) != c.Owner {
 			return false // a goroutine started by another goroutine
 		}
 		op.Go = w.starts[stmt.Node()]
 		if op.Go == nil {
-			op.Go = &Go{Stmt: stmt.Node().(ast.Stmt), Lit: fc.Node().(*ast.FuncLit), Group: group}
+			op.Go = &Go{Stmt: stmt.Node().(ast.Stmt), Lit: fc.Node().(*ast.FuncLit), Group: group, Deferred: inDeferred(stmt)}
 			w.starts[stmt.Node()] = op.Go
 		}
 		break
@@ -373,6 +373,31 @@ func enclosingFunc(cur inspector.Cursor) (ast.Node, *ast.BlockStmt) {
 		}
 	}
 	return nil, nil
+}
+
+// deferredLit reports whether cur is the function literal of a defer
+// statement, which runs as part of the function around it.
+func deferredLit(cur inspector.Cursor) bool {
+	return cur.ParentEdgeKind() == edge.CallExpr_Fun && cur.Parent().ParentEdgeKind() == edge.DeferStmt_Call
+}
+
+// inDeferred reports whether cur is directly inside a deferred literal.
+func inDeferred(cur inspector.Cursor) bool {
+	for fc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		return deferredLit(fc)
+	}
+	return false
+}
+
+// startedBy returns the function whose goroutine runs the statement at cur,
+// looking through deferred literals.
+func startedBy(cur inspector.Cursor) ast.Node {
+	for fc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
+		if _, lit := fc.Node().(*ast.FuncLit); !lit || !deferredLit(fc) {
+			return fc.Node()
+		}
+	}
+	return nil
 }
 
 func capOf(info *types.Info, call *ast.CallExpr) int {

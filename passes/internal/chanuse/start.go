@@ -19,6 +19,10 @@ type Go struct {
 	// statement. The group's Wait returns only after Lit has, as if Lit
 	// began with a deferred Done.
 	Group string
+	// Deferred is set when the start is inside a deferred function
+	// literal: it runs as its function returns, and is not a node of
+	// that function's control-flow graph.
+	Deferred bool
 }
 
 // groupTypes are the types whose Go method runs a function in a goroutine
