@@ -195,6 +195,12 @@ func check(dir string, patterns []string, tests bool, buildFlags []string, analy
 	if len(pkgs) == 0 {
 		return nil, fmt.Errorf("no packages match %s", strings.Join(patterns, " "))
 	}
+	// A pattern that matches nothing loadable (outside any module, a
+	// directory that does not exist) comes back as a package with only a
+	// list error; when that is all there is, it is the command's error.
+	if msgs := patternErrors(pkgs); len(msgs) == len(pkgs) {
+		return nil, errors.New(strings.Join(msgs, "; "))
+	}
 	var good []*packages.Package
 	partial := &PartialError{}
 	printed := make(map[*packages.Package]bool)
@@ -248,6 +254,26 @@ func check(dir string, patterns []string, tests bool, buildFlags []string, analy
 		return findings, partial
 	}
 	return findings, nil
+}
+
+// patternErrors returns, one per package, the messages of the packages
+// that are only go list errors about a pattern: no name, no files.
+func patternErrors(pkgs []*packages.Package) []string {
+	var msgs []string
+	for _, p := range pkgs {
+		if p.Name != "" || len(p.GoFiles)+len(p.CompiledGoFiles)+len(p.OtherFiles) > 0 || len(p.Errors) == 0 {
+			continue
+		}
+		var these []string
+		for _, e := range p.Errors {
+			if e.Kind != packages.ListError {
+				return nil
+			}
+			these = append(these, e.Msg)
+		}
+		msgs = append(msgs, strings.Join(these, "; "))
+	}
+	return msgs
 }
 
 // brokenDeps returns the packages p imports, directly or not, that have

@@ -171,6 +171,26 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestPatternErrors checks that a pattern matching nothing loadable is one
+// line naming it, not a package error and a count of packages left out.
+func TestPatternErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"outside a module", []string{"--dir", t.TempDir(), "./..."}, "leakvet: pattern ./...: directory prefix . does not contain main module"},
+		{"no such directory", []string{"./nosuch/..."}, "leakvet: pattern ./nosuch/...: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errw, code := run(t, tc.args...)
+			if code != leakvet.ExitError || !strings.HasPrefix(errw, tc.want) || strings.Count(errw, "\n") != 1 {
+				t.Errorf("exit %d, want %d and one line starting %q; stderr:\n%s", code, leakvet.ExitError, tc.want, errw)
+			}
+		})
+	}
+}
+
 func TestDisable(t *testing.T) {
 	out, errw, code := run(t, "--disable", "lostcancel", "./leaky")
 	if code != leakvet.ExitFound || strings.Contains(out, "cancel") || !strings.Contains(out, "send-no-receiver") {

@@ -181,15 +181,17 @@ func report(pass *analysis.Pass, fn ast.Node, c call, ret *ast.ReturnStmt) {
 		})
 		return
 	}
-	unlock := "Unlock"
+	unlock, blocked := "Unlock", "the next Lock blocks forever"
 	if c.method == "RLock" {
-		unlock = "RUnlock"
+		// A read lock held forever blocks writers, and readers queue behind
+		// the first writer that waits.
+		unlock, blocked = "RUnlock", "the next Lock blocks forever, and every RLock after it"
 	}
 	pass.Report(analysis.Diagnostic{
 		Pos: ret.Pos(), End: ret.End(),
-		Message: fmt.Sprintf("%s: %s returns here with %s still locked (%s at line %d; its other paths unlock), so the next %s blocks forever; "+
+		Message: fmt.Sprintf("%s: %s returns here with %s still locked (%s at line %d; its other paths unlock), so %s; "+
 			"call %s.%s() before this return or defer it after %s",
-			classify.MutexDeadlock, name, c.recv, c.method, pass.Fset.Position(c.stmt.Pos()).Line, c.method,
+			classify.MutexDeadlock, name, c.recv, c.method, pass.Fset.Position(c.stmt.Pos()).Line, blocked,
 			c.recv, unlock, c.method),
 		URL: url,
 	})

@@ -25,7 +25,7 @@ func (c *cache) get(k string) (int, bool) {
 	c.rw.RLock()
 	v, ok := c.data[k]
 	if !ok {
-		return 0, false // want `mutex-deadlock: get returns here with c.rw still locked \(RLock at line 25`
+		return 0, false // want `mutex-deadlock: get returns here with c.rw still locked \(RLock at line 25; its other paths unlock\), so the next Lock blocks forever, and every RLock after it; call c.rw.RUnlock\(\) before this return or defer it after RLock`
 	}
 	c.rw.RUnlock()
 	return v, true
