@@ -134,6 +134,15 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		})
 		return
 	}
+	// Goroutines started outside loops each send once: with the function
+	// gone, each needs its own slot.
+	senders := 0
+	for _, gs := range gos {
+		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
+			senders++
+		}
+	}
+	senders = max(senders, 1)
 	for _, gs := range gos {
 		send := sends[gs]
 		goCur := send.Cur
@@ -161,7 +170,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			if exit.Case != nil {
 				where += " through " + chanuse.DescribeCase(pass, exit.Case)
 			}
-			report(pass, c, send, loop, where)
+			report(pass, c, send, loop, senders, where)
 			continue
 		}
 		if !many {
@@ -202,20 +211,31 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				if _, ok := early.(*ast.ReturnStmt); !ok {
 					verb = "stops receiving"
 				}
-				report(pass, c, send, loop, fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)))
+				report(pass, c, send, loop, senders, fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)))
 				single = nil // reported here
 				break
 			}
 			counted = true
 		}
 		if single != nil {
-			report(pass, c, send, loop, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)))
+			report(pass, c, send, loop, senders, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)))
 		}
 	}
 }
 
-func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, where string) {
-	size, sizeText := "1", "a buffer of 1"
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, where string) {
+	if repeats(send) {
+		// No buffer is large enough for a goroutine that goes on sending.
+		pass.Report(analysis.Diagnostic{
+			Pos: send.Pos(),
+			End: send.Node.End(),
+			Message: fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s; it sends in a loop, so give the send a way out: a select on ctx.Done() or on a channel closed when %s returns",
+				classify.SendNoReceiver, where, c.Name(), chanuse.FuncName(c.Owner)),
+			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+		})
+		return
+	}
+	size, sizeText := fmt.Sprint(senders), fmt.Sprintf("a buffer of %d", senders)
 	if loop.Valid() {
 		size = bufferFor(pass, loop.Node(), c)
 		if size == "" {
@@ -238,6 +258,25 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		}}
 	}
 	pass.Report(d)
+}
+
+// repeats reports whether send may run again after it completes: it is in
+// a loop of its goroutine and not followed by a return or break.
+func repeats(send *chanuse.Op) bool {
+	if send.Go == nil || !chanuse.Loop(send.Cur, send.Go.Lit.Body).Valid() {
+		return false
+	}
+	next, ok := send.Cur.NextSibling()
+	if !ok {
+		return true
+	}
+	switch n := next.Node().(type) {
+	case *ast.ReturnStmt:
+		return false
+	case *ast.BranchStmt:
+		return n.Tok != token.BREAK && n.Tok != token.GOTO
+	}
+	return true
 }
 
 // bufferFor returns the number of goroutines a loop starts as source text
