@@ -145,11 +145,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	senders = max(senders, 1)
 	for _, gs := range gos {
 		send := sends[gs]
-		goCur := send.Cur
-		for goCur.Node() != gs.Stmt {
-			goCur = goCur.Parent()
-		}
-		loop := chanuse.Loop(goCur, c.Body)
+		loop := chanuse.Loop(send.GoCursor(), c.Body)
 		if loop.Valid() && chanuse.Contains(loop.Node(), c.Make) {
 			// A channel made on each pass has one goroutine per channel.
 			loop = chanuse.Cursor{}
@@ -424,10 +420,7 @@ func anyInLoop(ops []*chanuse.Op, c *chanuse.Chan) bool {
 func sameBlock(gos []*chanuse.Go, sends map[*chanuse.Go]*chanuse.Op, c *chanuse.Chan) bool {
 	var block ast.Node
 	for _, gs := range gos {
-		cur := sends[gs].Cur
-		for cur.Node() != gs.Stmt {
-			cur = cur.Parent()
-		}
+		cur := sends[gs].GoCursor()
 		if chanuse.Loop(cur, c.Body).Valid() {
 			return false
 		}
