@@ -257,20 +257,19 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 }
 
 // repeats reports whether send may run again after it completes: it is in
-// a loop of its goroutine and not followed by a return or break.
+// a loop of its goroutine, and the statements after it in its block do not
+// end with a return or break (errCh <- err; close(errCh); return sends once).
 func repeats(send *chanuse.Op) bool {
 	if send.Go == nil || !chanuse.Loop(send.Cur, send.Go.Lit.Body).Valid() {
 		return false
 	}
-	next, ok := send.Cur.NextSibling()
-	if !ok {
-		return true
-	}
-	switch n := next.Node().(type) {
-	case *ast.ReturnStmt:
-		return false
-	case *ast.BranchStmt:
-		return n.Tok != token.BREAK && n.Tok != token.GOTO
+	for next, ok := send.Cur.NextSibling(); ok; next, ok = next.NextSibling() {
+		switch n := next.Node().(type) {
+		case *ast.ReturnStmt:
+			return false
+		case *ast.BranchStmt:
+			return n.Tok != token.BREAK && n.Tok != token.GOTO
+		}
 	}
 	return true
 }

@@ -66,3 +66,33 @@ func retryOnce(ctx context.Context, try func() error) error {
 		return ctx.Err()
 	}
 }
+
+// closeAndReturn's poller sends its error once, closes and returns; its
+// progress goes out on every tick (vitess's vtctl).
+func closeAndReturn(ctx context.Context, poll func() (int, error)) error {
+	errc := make(chan error)
+	progc := make(chan int)
+	go func() {
+		for range time.Tick(time.Second) {
+			p, err := poll()
+			if err != nil {
+				errc <- err // want `send-no-receiver: .* give errc a buffer of 1`
+				close(errc)
+				return
+			}
+			progc <- p // want `it sends in a loop, so give the send a way out`
+		}
+	}()
+	for {
+		select {
+		case p := <-progc:
+			if p == 100 {
+				return nil
+			}
+		case err := <-errc:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
