@@ -268,7 +268,7 @@ record:
 		}
 		stmt, group, ok := startOf(w.info, fc)
 		if !ok {
-			return false // a callback or deferred literal: cannot tell when it runs
+			return false // a callback: cannot tell when or whether it runs
 		}
 		if startedBy(stmt) != c.Owner {
 			return false // a goroutine started by another goroutine
@@ -393,7 +393,7 @@ func inDeferred(cur inspector.Cursor) bool {
 // looking through deferred literals.
 func startedBy(cur inspector.Cursor) ast.Node {
 	for fc := range cur.Enclosing((*ast.FuncLit)(nil), (*ast.FuncDecl)(nil)) {
-		if _, lit := fc.Node().(*ast.FuncLit); !lit || !deferredLit(fc) {
+		if !deferredLit(fc) {
 			return fc.Node()
 		}
 	}
