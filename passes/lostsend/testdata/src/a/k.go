@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/sourcegraph/conc"
+	"github.com/sourcegraph/conc/pool"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -16,7 +17,7 @@ func wgGoTimeout(ctx context.Context) (int, error) {
 	var wg sync.WaitGroup
 	ch := make(chan int)
 	wg.Go(func() {
-		ch <- fetch() // want `send-no-receiver: the goroutine blocks forever on this send when wgGoTimeout returns at line 25 through the ctx.Done\(\) case without receiving from ch; give ch a buffer of 1`
+		ch <- fetch() // want `send-no-receiver: the goroutine blocks forever on this send when wgGoTimeout returns at line 26 through the ctx.Done\(\) case without receiving from ch; give ch a buffer of 1`
 	})
 	select {
 	case v := <-ch:
@@ -31,7 +32,7 @@ func errgroupEarly(xs []int) error {
 	results := make(chan int)
 	for _, x := range xs {
 		g.Go(func() error {
-			results <- x * 2 // want `send-no-receiver: the goroutine blocks forever on this send when errgroupEarly returns at line 40 before all results are in`
+			results <- x * 2 // want `send-no-receiver: the goroutine blocks forever on this send when errgroupEarly returns at line 41 before all results are in`
 			return nil
 		})
 	}
@@ -47,7 +48,7 @@ func concGoTimeout(ctx context.Context) int {
 	var wg conc.WaitGroup
 	ch := make(chan int)
 	wg.Go(func() {
-		ch <- fetch() // want `send-no-receiver: .* when concGoTimeout returns at line 56 through the ctx.Done\(\) case`
+		ch <- fetch() // want `send-no-receiver: .* when concGoTimeout returns at line 57 through the ctx.Done\(\) case`
 	})
 	select {
 	case v := <-ch:
@@ -108,6 +109,34 @@ func errgroupSelect(ctx context.Context, xs []int) error {
 func tryGo(ctx context.Context, g *errgroup.Group) int {
 	ch := make(chan int)
 	g.TryGo(func() error { ch <- fetch(); return nil })
+	select {
+	case v := <-ch:
+		return v
+	case <-ctx.Done():
+		return 0
+	}
+}
+
+// poolFirst takes the first of its workers' answers; conc's pools, generic
+// ones too, start goroutines like go statements.
+func poolFirst(xs []int) int {
+	p := pool.New()
+	ch := make(chan int)
+	for _, x := range xs {
+		p.Go(func() {
+			ch <- x // want `send-no-receiver: the goroutine blocks forever on this send when poolFirst returns after the first result`
+		})
+	}
+	return <-ch
+}
+
+func resultPoolTimeout(ctx context.Context) int {
+	p := pool.NewWithResults[int]()
+	ch := make(chan int)
+	p.Go(func() int {
+		ch <- fetch() // want `send-no-receiver: .* when resultPoolTimeout returns at line 144 through the ctx.Done\(\) case`
+		return 0
+	})
 	select {
 	case v := <-ch:
 		return v
