@@ -151,6 +151,8 @@ func (c *Classifier) partialState(g *stack.Goroutine, top int) string {
 		return ""
 	}
 	switch {
+	case strings.ReplaceAll(line, " ", "") == "select{}":
+		return "select (no cases)"
 	case strings.HasPrefix(line, "select {") || line == "select{":
 		return "select"
 	case sendStmt.MatchString(line):
