@@ -78,7 +78,9 @@ func TestEvidence(t *testing.T) {
 	if err := os.WriteFile(file, []byte(trapSrc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	at := func(fn string, line int) stack.Frame { return stack.Frame{Func: stack.Func(fn), File: file, Line: line} }
+	at := func(fn string, line int) stack.Frame {
+		return stack.Frame{Func: stack.Func(fn), File: file, Line: line}
+	}
 	closure := func(state string, blocked, created int, creator string) stack.Goroutine {
 		return stack.Goroutine{ID: 50, State: state, Stack: []stack.Frame{at("main."+creator+".func1", blocked)}, CreatedBy: at("main."+creator, created), CreatorID: 1}
 	}
