@@ -204,3 +204,36 @@ func find(r *Report, fn string) *Finding {
 	}
 	return nil
 }
+
+// TestAbandoned: goroutines at one place started by several goroutines
+// that have all exited were left behind; one creator still alive, or a
+// single creator, is no evidence.
+func TestAbandoned(t *testing.T) {
+	worker := func(id, creator int64) *stack.Goroutine {
+		return &stack.Goroutine{ID: id, State: "chan receive", Count: 1,
+			Stack:     []stack.Frame{{Func: "main.notify", File: "/src/main.go", Line: 12}},
+			CreatedBy: stack.Frame{Func: "main.handle", File: "/src/main.go", Line: 25}, CreatorID: creator}
+	}
+	alive := &stack.Goroutine{ID: 8, State: "select", Count: 1, Stack: []stack.Frame{{Func: "main.loop", File: "/src/main.go", Line: 40}}}
+	for _, tc := range []struct {
+		name string
+		gs   []*stack.Goroutine
+		want Verdict
+	}{
+		{"two creators, both gone", []*stack.Goroutine{worker(100, 7), worker(101, 8)}, Suspect},
+		{"two creators, one alive", []*stack.Goroutine{worker(100, 7), worker(101, 8), alive}, Parked},
+		{"one creator, gone", []*stack.Goroutine{worker(100, 7), worker(101, 7)}, Parked},
+	} {
+		c := New(Config{})
+		for _, g := range tc.gs {
+			c.Add(g)
+		}
+		f := find(c.Report(), "main.notify")
+		if f.Verdict != tc.want {
+			t.Errorf("%s: %s %+v, want %s", tc.name, f.Verdict, f.Evidence, tc.want)
+		}
+		if tc.want == Suspect && (len(f.Evidence) != 1 || f.Evidence[0].Kind != Abandoned) {
+			t.Errorf("%s: evidence %+v, want abandoned", tc.name, f.Evidence)
+		}
+	}
+}
