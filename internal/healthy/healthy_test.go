@@ -23,9 +23,6 @@ import (
 // dir holds one folder per server, each with <phase>.<form> fixtures.
 const dir = "../../testdata/healthy"
 
-// strictEnv turns on the verdict checks, which today's classifier fails: it
-// calls about half of a healthy server's goroutine groups suspect.
-const strictEnv = "LEAKHOUND_HEALTHY_STRICT"
 
 // suspectsOut, when set, receives the list of every suspect and leak group
 // the classifier finds in the fixtures: the design input for its rewrite
@@ -168,11 +165,10 @@ func wantCounts(t *testing.T, f fixture) (goroutines, stacks int) {
 }
 
 // TestHealthyServers reads every fixture, checks that nothing is lost on the
-// way, prints a table of what the classifier makes of each (go test -v), and,
-// with LEAKHOUND_HEALTHY_STRICT=1, fails on any leak verdict and on more
-// than one suspect group per server and form.
+// way, prints a table of what the classifier makes of each (go test -v), and
+// fails on any leak verdict and on more than one suspect group per server
+// and form: a healthy service must not cry wolf.
 func TestHealthyServers(t *testing.T) {
-	strict := os.Getenv(strictEnv) == "1"
 	fs := fixtures(t)
 	var table, list strings.Builder
 	fmt.Fprintf(&table, "%-18s %-7s %-10s %6s %6s %8s %9s %6s\n",
@@ -197,9 +193,6 @@ func TestHealthyServers(t *testing.T) {
 			for _, x := range append(leaks, suspects...) {
 				fmt.Fprintf(&list, "%s\t%s\t%s\t%s\n", f.server, f.phase, f.form, row(x))
 			}
-			if !strict {
-				return
-			}
 			if len(leaks) > 0 {
 				t.Errorf("%d leak findings on a healthy server, want none:\n%s", len(leaks), describe(leaks))
 			}
@@ -212,9 +205,6 @@ func TestHealthyServers(t *testing.T) {
 		writeSuspects(t, *suspectsOut, table.String(), list.String())
 	}
 	t.Logf("classifier over healthy servers (gs: goroutines; suspectgs: goroutines in suspect groups):\n%s", table.String())
-	if !strict {
-		t.Skipf("verdict checks skipped; set %s=1 to run them", strictEnv)
-	}
 }
 
 func verdicts(r *classify.Report, v classify.Verdict) []*classify.Finding {

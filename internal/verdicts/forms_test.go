@@ -137,6 +137,15 @@ func TestVerdictsAcrossForms(t *testing.T) {
 						t.Errorf("%s: unknown-wait that does not say what is unknown", form)
 					}
 				}
+				// The seed article's cases are flagged wherever the form
+				// shows their creator, proof or not.
+				if slicesContain(fullForms, form) && strings.Contains(s.Doc, "article") {
+					for _, x := range o {
+						if x.verdict != classify.Suspect && x.verdict != classify.Leak {
+							t.Errorf("%s: the article's case %s is %s, want flagged", form, s.Name, x.verdict)
+						}
+					}
+				}
 				// Forms that carry the same facts agree on the verdict.
 				if slicesContain(fullForms, form) && s.Leak {
 					if ref.class == "" {
