@@ -23,7 +23,6 @@ import (
 // dir holds one folder per server, each with <phase>.<form> fixtures.
 const dir = "../../testdata/healthy"
 
-
 // suspectsOut, when set, receives the list of every suspect and leak group
 // the classifier finds in the fixtures: the design input for its rewrite
 // (testdata/healthy/SUSPECTS-TODAY.txt).
