@@ -25,7 +25,7 @@ const dir = "../../testdata/healthy"
 
 // suspectsOut, when set, receives the list of every suspect and leak group
 // the classifier finds in the fixtures: the design input for its rewrite
-// (testdata/healthy/SUSPECTS-TODAY.txt).
+// (testdata/healthy/SUSPECTS-BEFORE.txt).
 var suspectsOut = flag.String("suspects", "", "write every suspect and leak group to this `file`")
 
 // maxSuspects is how many suspect groups one server may show in one form: a
@@ -253,7 +253,7 @@ func at(l classify.Location) string {
 func writeSuspects(t *testing.T, path, table, list string) {
 	var b strings.Builder
 	b.WriteString("# Suspect and leak groups today's classifier finds on healthy servers\n")
-	b.WriteString("# Written by: go test ./internal/healthy -run TestHealthyServers -suspects=$PWD/testdata/healthy/SUSPECTS-TODAY.txt\n")
+	b.WriteString("# Written by: go test ./internal/healthy -run TestHealthyServers -suspects=$PWD/testdata/healthy/SUSPECTS-BEFORE.txt\n")
 	b.WriteString("# Fixtures: testdata/healthy (see README.md). Every group below is on a healthy server,\n")
 	b.WriteString("# so every one is a false alarm. minutes: the longest wait the dump prints (0: under a\n")
 	b.WriteString("# minute, or a profile, which has none). created_at: \"-\" in profiles, which have none.\n")
