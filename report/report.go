@@ -43,6 +43,13 @@ type TextOptions struct {
 	Verbose bool // also list ok findings and whole stacks
 	// MaxIDs caps the goroutine ids printed per finding.
 	MaxIDs int
+	// Notes are printed under the header, one a line: what the input
+	// could not show, what a filter hid.
+	Notes []string
+	// Creators, when set, says how many distinct goroutines ran the go
+	// statements of a finding's goroutines (0: unknown). Without it a
+	// finding of several goroutines names only its first one's creator.
+	Creators func(*classify.Finding) int
 }
 
 // Color reports whether w is a terminal that wants colour: NO_COLOR unset,
@@ -81,9 +88,9 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 			bad = append(bad, f)
 		}
 	}
-	head := fmt.Sprintf("%d goroutines", r.Total)
+	head := Plural(r.Total, "goroutine")
 	if input != "" {
-		head += " in " + input
+		head += " in " + Escape(input)
 	}
 	switch {
 	case r.Leaks > 0:
@@ -92,6 +99,12 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 		ew.printf("%s: %s suspect, none proven\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
 	default:
 		ew.printf("%s: %s\n", head, p.paint("1;32", "no leak found"))
+	}
+	for _, n := range opt.Notes {
+		ew.printf("%s\n", Escape(n))
+	}
+	if len(opt.Notes) > 0 && len(bad) > 0 {
+		ew.printf("\n")
 	}
 	for _, f := range bad {
 		finding(ew, p, f, opt)
@@ -113,7 +126,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 		classify.Suspect: p.paint("1;33", "SUSPECT"),
 		classify.OK:      p.paint("32", "ok     "),
 	}[f.Verdict]
-	w.printf("%s %s  %s", tag, p.paint("1", string(f.Class)), countText(f))
+	w.printf("%s %s  %s", tag, p.paint("1", Escape(string(f.Class))), countText(f))
 	if f.MaxMinutes > 0 {
 		w.printf(", waiting up to %d min", f.MaxMinutes)
 	}
@@ -123,10 +136,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	w.printf("\n")
 	where(w, p, "blocked", f.BlockedAt, "")
 	if f.CreatedAt.Func != "" {
-		by := ""
-		if f.CreatedByGoroutine != 0 {
-			by = fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
-		}
+		by := creators(f, opt)
 		where(w, p, "created", f.CreatedAt, by)
 	}
 	if len(f.GoroutineIDs) > 0 {
@@ -135,25 +145,44 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	if len(f.Labels) > 0 {
 		var kv []string
 		for k, v := range f.Labels {
-			kv = append(kv, k+"="+v)
+			kv = append(kv, Escape(k)+"="+Escape(v))
 		}
 		slices.Sort(kv)
 		w.printf("  %s  %s\n", p.paint("2", "labels"), strings.Join(kv, " "))
 	}
-	w.printf("  %s     %s\n", p.paint("2", "why"), wrap(f.Explanation))
+	w.printf("  %s     %s\n", p.paint("2", "why"), wrap(Escape(f.Explanation)))
 	if f.Fix != "" {
-		w.printf("  %s     %s\n", p.paint("2", "fix"), wrap(f.Fix))
+		w.printf("  %s     %s\n", p.paint("2", "fix"), wrap(Escape(f.Fix)))
 	}
 	if opt.Verbose {
 		w.printf("  %s\n", p.paint("2", "stack"))
 		for _, l := range f.Stack {
-			w.printf("%s%s\n%s  %s:%d\n", indent, l.Func, indent, l.File, l.Line)
+			w.printf("%s%s\n%s  %s:%d\n", indent, Escape(l.Func), indent, Escape(l.File), l.Line)
 		}
 	}
 	w.printf("\n")
 }
 
 func countText(f *classify.Finding) string { return Plural(f.Count, "goroutine") }
+
+// creators says which goroutines ran the go statement: one id only when
+// every goroutine of the finding was started by it.
+func creators(f *classify.Finding, opt TextOptions) string {
+	if f.CreatedByGoroutine == 0 {
+		return ""
+	}
+	n := 0
+	if opt.Creators != nil {
+		n = opt.Creators(f)
+	}
+	switch {
+	case n > 1:
+		return "  by " + Plural(n, "goroutine")
+	case n == 1 || f.Count == 1:
+		return fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
+	}
+	return fmt.Sprintf("  by goroutine %d (for the first of them)", f.CreatedByGoroutine)
+}
 
 // Plural counts a regular noun: "1 goroutine", "2 goroutines".
 func Plural(n int, noun string) string {
@@ -164,13 +193,13 @@ func Plural(n int, noun string) string {
 }
 
 func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
-	pos := l.Func
+	pos := Escape(l.Func)
 	if l.File != "" {
-		pos = fmt.Sprintf("%s:%d  %s", filepath.Base(l.File), l.Line, l.Func)
+		pos = fmt.Sprintf("%s:%d  %s", Escape(filepath.Base(l.File)), l.Line, pos)
 	}
 	w.printf("  %s %s%s\n", p.paint("2", label), pos, extra)
 	if l.Source != "" {
-		w.printf("%s%s\n", indent, p.paint("36", l.Source))
+		w.printf("%s%s\n", indent, p.paint("36", Escape(l.Source)))
 	}
 }
 
