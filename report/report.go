@@ -94,16 +94,16 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 	}
 	switch {
 	case r.Leaks > 0:
-		ew.printf("%s: %s proven leaked, %s suspect\n\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s proven leaked, %s suspect\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)))
 	case r.Suspects > 0:
-		ew.printf("%s: %s suspect, none proven\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s suspect, none proven\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
 	default:
 		ew.printf("%s: %s\n", head, p.paint("1;32", "no leak found"))
 	}
 	for _, n := range opt.Notes {
-		ew.printf("%s\n", Escape(n))
+		ew.printf("%s\n", wrapIndent(Escape(n), "  "))
 	}
-	if len(opt.Notes) > 0 && len(bad) > 0 {
+	if len(bad) > 0 {
 		ew.printf("\n")
 	}
 	for _, f := range bad {
@@ -219,7 +219,11 @@ func ids(all []int64, max int) string {
 }
 
 // wrap breaks s at 100 columns, indenting continuation lines.
-func wrap(s string) string {
+func wrap(s string) string { return wrapIndent(s, indent) }
+
+// wrapIndent breaks s at 100 columns, starting continuation lines with
+// indent; the first line is taken to start at the same column.
+func wrapIndent(s, indent string) string {
 	const width = 100
 	var b strings.Builder
 	col := len(indent)

@@ -349,7 +349,7 @@ func proofNote(res *remote.Result) []string {
 	if !res.NoProof {
 		return nil
 	}
-	return []string{"no leak proof from this service: " + remote.ProofHint + "; suspects are what its goroutines suggest"}
+	return []string{"none proven: this service has no goroutineleak profile, which needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile"}
 }
 
 // ruleList is the repeatable --ignore flag.

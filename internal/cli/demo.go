@@ -62,11 +62,11 @@ func demoCmd(e *env, args []string) int {
 	if slow > 0 {
 		// An I/O wait is normal until it lasts: the report lists these
 		// goroutines under "not leaks" until they have waited long enough.
-		verb := "leaves"
+		verb := "waits"
 		if slow > 1 {
-			verb = "leave"
+			verb = "wait"
 		}
-		notes = append(notes, fmt.Sprintf("%d of the %d leaky endpoints %s goroutines waiting on I/O (%s), which is suspect only after 5 minutes: until then they count among the not leaks",
+		notes = append(notes, fmt.Sprintf("%d of the %d leaky endpoints %s on I/O (%s), which is suspect only after 5 minutes: listed under not leaks until then",
 			slow, leaky, verb, classify.IOWithoutDeadline))
 	}
 	if code := a.render(e, output{name: describe(svc.URL(), res), notes: notes, creators: ci}, r); code == ExitError {

@@ -162,7 +162,7 @@ func TestAnalyzeNoLeakProfile(t *testing.T) {
 	}
 	srv := pprofService(t)
 	code, out, _ := run(t, "", "analyze", "--color", "never", srv.URL)
-	if code == ExitError || strings.Count(out, "needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile") != 1 {
+	if code == ExitError || strings.Count(strings.Join(strings.Fields(out), " "), "needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile") != 1 {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	code, _, errOut := run(t, "", "analyze", srv.URL+"/debug/pprof/goroutineleak?debug=1")

@@ -177,7 +177,7 @@ func progress(w io.Writer, targets []*target, round int) {
 }
 
 // noProofText says once why a target's groups are never proven.
-var noProofText = "no leak proof: " + remote.ProofHint + "; growth and long waits are the evidence"
+var noProofText = "none proven: no goroutineleak profile, which needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile"
 
 // view draws the live terminal view: per target, its top groups with
 // their counts over time.
