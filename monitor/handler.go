@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -66,15 +68,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusForbidden, "forbidden")
 		return
 	}
-	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" && format != "html" && format != "json" {
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("format=%q: want html or json", format))
-		return
-	}
-	all, err := boolParam(q.Get("all"))
+	v, err := parseView(r.URL.Query())
 	if err != nil {
-		httpError(w, http.StatusBadRequest, "all: "+err.Error())
+		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	last := h.m.Last()
@@ -83,24 +79,116 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, "no sample yet: the monitor has not started or is taking its first")
 		return
 	}
-	var b bytes.Buffer
-	if format == "json" {
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(h.m.document(last))
-	} else {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		err = pageTemplate.Execute(&b, h.m.page(last, all))
-	}
+	body, err := h.m.encoded(last, v)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	if r.Method == http.MethodGet {
-		_, _ = w.Write(b.Bytes())
+	if v.json {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(body)
+	}
+}
+
+// Bounds of a JSON response, in findings and in groups.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// view is what a request asks for; requests for the same view of the same
+// sample share one encoding.
+type view struct {
+	json          bool
+	all           bool // html: list the groups that are not leaks
+	offset, limit int  // json: the page of findings and of groups
+}
+
+func parseView(q url.Values) (view, error) {
+	v := view{limit: DefaultLimit}
+	switch format := q.Get("format"); format {
+	case "", "html":
+	case "json":
+		v.json = true
+	default:
+		return v, fmt.Errorf("format=%q: want html or json", format)
+	}
+	var err error
+	if v.all, err = boolParam(q.Get("all")); err != nil {
+		return v, fmt.Errorf("all: %v", err)
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			return v, fmt.Errorf("limit=%q: want a number from 1 to %d", s, MaxLimit)
+		}
+		v.limit = n
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return v, fmt.Errorf("offset=%q: want a number from 0", s)
+		}
+		v.offset = n
+	}
+	if !v.json {
+		v.offset, v.limit = 0, 0 // the page is one view however asked
+	}
+	return v, nil
+}
+
+// maxViews bounds the encodings cached per sample: past it, a request for
+// yet another page is encoded for itself, at the cost of one page.
+const maxViews = 16
+
+// bodies caches the encoded responses of one sample.
+type bodies struct {
+	sample *Sample
+	views  map[view]*encoding
+}
+
+// encoding is one response, encoded once by the first request that needs it;
+// the others wait for it and share the bytes.
+type encoding struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// encoded returns the response for view v of sample s, encoding it on the
+// first request after the sample: requests never cost more than one
+// encoding per view and sample, however many arrive at once.
+func (m *Monitor) encoded(s *Sample, v view) ([]byte, error) {
+	m.cacheMu.Lock()
+	if m.cache.sample != s {
+		m.cache = bodies{sample: s, views: make(map[view]*encoding)}
+	}
+	b := m.cache.views[v]
+	if b == nil {
+		b = new(encoding)
+		if len(m.cache.views) < maxViews {
+			m.cache.views[v] = b
+		}
+	}
+	m.cacheMu.Unlock()
+	b.once.Do(func() {
+		m.encodes.Add(1)
+		var buf bytes.Buffer
+		if v.json {
+			enc := json.NewEncoder(&buf)
+			enc.SetIndent("", "  ")
+			b.err = enc.Encode(m.document(s, v.offset, v.limit))
+		} else {
+			b.err = pageTemplate.Execute(&buf, m.page(s, v.all))
+		}
+		b.b = buf.Bytes()
+	})
+	return b.b, b.err
 }
 
 func boolParam(s string) (bool, error) {
@@ -123,6 +211,24 @@ type Document struct {
 	report.Document
 	Monitor Status     `json:"monitor"`
 	Groups  []GroupDoc `json:"groups"`
+	// Page says which findings and groups this response holds and what it
+	// left out: the report's totals (total, leaks, suspects) count them all.
+	Page PageDoc `json:"page"`
+}
+
+// PageDoc is the window of findings and groups a JSON response holds.
+type PageDoc struct {
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+	// Findings and Groups are how many the sample has; the Omitted counts
+	// are those left out of this response, before and after the window.
+	Findings          int `json:"findings"`
+	FindingsOmitted   int `json:"findings_omitted"`
+	GoroutinesOmitted int `json:"goroutines_omitted"` // in the findings left out
+	Groups            int `json:"groups"`
+	GroupsOmitted     int `json:"groups_omitted"`
+	// Next is the query of the next page; empty on the last.
+	Next string `json:"next,omitempty"`
 }
 
 // Status is the monitor's state in the JSON document.
@@ -170,34 +276,63 @@ func sampleDoc(s *Sample) SampleDoc {
 		ProofTaken: s.ProofTaken, WallSeconds: s.Wall.Seconds(), PauseSeconds: s.Pause.Seconds()}
 }
 
-func (m *Monitor) document(last *Sample) *Document {
+// document is the JSON of the last sample: the findings and the groups
+// from offset on, at most limit of each.
+func (m *Monitor) document(last *Sample, offset, limit int) *Document {
 	r := *last.Report // a copy: the report is shared with other requests
 	if r.Goroutines == nil {
 		r.Goroutines = []classify.GoroutineInfo{}
 	}
+	all := r.Findings
+	r.Findings = window(all, offset, limit)
 	d := &Document{
 		Document: report.Document{Schema: report.Schema, Input: last.Input(), Report: &r},
 		Monitor: Status{IntervalSeconds: m.cfg.Interval.Seconds(), Samples: m.tracker.Samples(),
 			Last: sampleDoc(last), Recent: []SampleDoc{}},
 		Groups: []GroupDoc{},
+		Page:   PageDoc{Offset: offset, Limit: limit, Findings: len(all)},
+	}
+	d.Page.FindingsOmitted = len(all) - len(r.Findings)
+	for _, f := range all {
+		d.Page.GoroutinesOmitted += f.Count
+	}
+	for _, f := range r.Findings {
+		d.Page.GoroutinesOmitted -= f.Count
 	}
 	for _, s := range m.Costs() {
 		d.Monitor.Recent = append(d.Monitor.Recent, sampleDoc(&s))
 	}
-	for _, g := range m.tracker.Groups() {
-		gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, BlockedAt: g.Finding.BlockedAt,
-			CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
-			Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
-			FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
-		if gd.CreatedAt.Func == "" {
-			gd.CreatedAt = g.Key.Created
-		}
-		if !g.GrewAt.IsZero() {
-			gd.GrewAt = &g.GrewAt
-		}
-		d.Groups = append(d.Groups, gd)
+	groups := m.tracker.Groups()
+	d.Page.Groups = len(groups)
+	page := window(groups, offset, limit)
+	d.Page.GroupsOmitted = len(groups) - len(page)
+	for _, g := range page {
+		d.Groups = append(d.Groups, groupDoc(g))
+	}
+	if offset+limit < max(len(all), len(groups)) {
+		d.Page.Next = fmt.Sprintf("?format=json&offset=%d&limit=%d", offset+limit, limit)
 	}
 	return d
+}
+
+// window returns s[offset:offset+limit], cut to s's bounds.
+func window[T any](s []T, offset, limit int) []T {
+	offset = min(offset, len(s))
+	return s[offset:min(len(s), offset+limit)]
+}
+
+func groupDoc(g Group) GroupDoc {
+	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, BlockedAt: g.Finding.BlockedAt,
+		CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
+		Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
+		FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
+	if gd.CreatedAt.Func == "" {
+		gd.CreatedAt = g.Key.Created
+	}
+	if !g.GrewAt.IsZero() {
+		gd.GrewAt = &g.GrewAt
+	}
+	return gd
 }
 
 // page is what the HTML template shows.
@@ -211,6 +346,22 @@ type page struct {
 	Others    []card // not leaks, listed with all=1
 	OKByClass []classCount
 	All       bool
+	// More counts the groups of each section past maxCards, left out of
+	// the page and listed in the JSON.
+	AttentionMore, SteadyMore, OthersMore int
+}
+
+// maxCards bounds each section of the page, so that its size and cost do
+// not follow the number of groups.
+const maxCards = 100
+
+// addCard appends c to cards unless maxCards are there, counting it in more.
+func addCard(cards []card, more *int, g Group) []card {
+	if len(cards) >= maxCards {
+		*more++
+		return cards
+	}
+	return append(cards, newCard(g))
 }
 
 type card struct {
@@ -239,16 +390,15 @@ func (m *Monitor) page(last *Sample, all bool) *page {
 		if g.Growing {
 			p.Growing++
 		}
-		c := newCard(g)
 		switch {
 		case g.Leaking() || g.Finding.Verdict == classify.Leak:
-			p.Attention = append(p.Attention, c)
+			p.Attention = addCard(p.Attention, &p.AttentionMore, g)
 		case g.Finding.Verdict == classify.Suspect:
-			p.Steady = append(p.Steady, c)
+			p.Steady = addCard(p.Steady, &p.SteadyMore, g)
 		default:
 			okCount[g.Key.Class] += g.Count
 			if all {
-				p.Others = append(p.Others, c)
+				p.Others = addCard(p.Others, &p.OthersMore, g)
 			}
 		}
 	}
@@ -367,6 +517,7 @@ code.src { display: block; color: #0b6e79; }
 table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 td, th { text-align: left; padding: 4px 14px; border-bottom: 1px solid var(--line); }
 .none { color: var(--dim); font-style: italic; }
+.more { color: var(--dim); }
 footer { margin-top: 32px; color: var(--dim); font-size: 13px; }
 </style>
 </head>
@@ -384,15 +535,18 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 
 <h2>Needs attention: proven, growing or waiting too long</h2>
 {{range .Attention}}{{template "card" .}}{{else}}<p class="none">No group is proven leaked, growing or waiting too long.</p>{{end}}
+{{with .AttentionMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
 
 <h2>Suspect, not yet growing</h2>
 {{range .Steady}}{{template "card" .}}{{else}}<p class="none">None.</p>{{end}}
+{{with .SteadyMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
 
 <h2>Not leaks</h2>
 {{if .OKByClass}}<table><tr><th>class</th><th>goroutines</th></tr>
 {{range .OKByClass}}<tr><td>{{.Class}}</td><td>{{.Count}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None.</p>{{end}}
-{{if .All}}{{range .Others}}{{template "card" .}}{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
+{{if .All}}{{range .Others}}{{template "card" .}}{{end}}
+{{with .OthersMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
 
 <footer>Answered from the last sample; a request never takes one. Machines: <a href="?format=json">?format=json</a> (schema leakhound/v1, as <code>leakhound analyze --format json</code>, with each group's history).</footer>
 </main></body></html>

@@ -138,7 +138,7 @@ func TestPage(t *testing.T) {
 		`<span class="tag">growing</span>`,
 		`10 goroutines, +9 since`,
 		`result &lt;- &#34;done&#34;`, // the source line, escaped
-		`go fetch(result, 5*time.Millisecond)`,
+		`go fetch(result, ready)`,
 		`make(chan string, 1)`, // the fix names the line to change
 		`<polyline points="3.0,`,
 	} {

@@ -10,6 +10,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -112,6 +113,11 @@ type Monitor struct {
 	// pauses are the runtime's pause histograms before and after a sample;
 	// two slices, since metrics.Read reuses a sample's histogram.
 	pauses [2][]metrics.Sample
+
+	// cache holds the handler's responses for the last sample.
+	cacheMu sync.Mutex
+	cache   bodies
+	encodes atomic.Int64 // responses encoded, for tests
 
 	mu      sync.Mutex
 	last    *Sample

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,14 +46,43 @@ func where(l classify.Location) string {
 	return fmt.Sprintf("%s:%d %s", filepath.Base(l.File), l.Line, l.Func)
 }
 
-// site is a key without its creation site: profiles and dumps of the same
-// goroutines agree on it.
+// ident is what a group is known by across samples: what a full dump and
+// a goroutine profile of the same goroutines both show. The class itself
+// can differ between them (a profile has no wait reason, so the classifier
+// infers the wait from the runtime's frames), so only its family counts.
+type ident struct {
+	family           string
+	blocked, created classify.Location // Source is always empty
+}
+
+func identOf(f *classify.Finding) ident {
+	k := KeyOf(f)
+	return ident{family(k.Class), k.Blocked, k.Created}
+}
+
+// site is an ident without its creation site: profiles and dumps of the
+// same goroutines agree on it.
 type site struct {
-	class   classify.Class
+	family  string
 	blocked classify.Location
 }
 
-func (k Key) site() site { return site{k.Class, k.Blocked} }
+func (id ident) site() site { return site{id.family, id.blocked} }
+
+// family names the classes that a dump and a profile can give the same
+// goroutines at one line. A send or receive on a nil channel stays apart,
+// since both forms tell it (by the wait reason, or by the runtime line it
+// parks from) and the same line can block on a nil and a made channel;
+// goroutines on a CPU stay apart from those parked there.
+func family(c classify.Class) string {
+	switch c {
+	case classify.NilChannelSend, classify.NilChannelReceive:
+		return string(c)
+	case classify.Running, classify.Runnable:
+		return "running"
+	}
+	return "parked"
+}
 
 // Point is a group's goroutine count in one sample.
 type Point struct {
@@ -62,10 +92,18 @@ type Point struct {
 
 // Group is one group's state across the samples a Tracker observed.
 type Group struct {
+	// Key names the group: its class is the latest finding's, its creation
+	// site the one a full dump named, kept while profiles come.
 	Key Key
 	// Finding is the latest finding of the group: from the last sample when
-	// the group was in it, else from LastSeen.
+	// the group was in it, else from LastSeen. Where that sample was a
+	// profile and an earlier full dump named the group's creation site, the
+	// finding keeps the dump's class, creation site and fix, which need it
+	// (see Learned).
 	Finding *classify.Finding
+	// Learned is when a full dump last showed the group, with its creation
+	// site; zero if none has.
+	Learned time.Time
 	// History holds the group's counts in the samples since it was first
 	// seen, oldest first, at most TrackerConfig.History of them; a sample
 	// without the group's goroutines counts 0.
@@ -136,7 +174,7 @@ type Tracker struct {
 	cfg TrackerConfig
 
 	mu       sync.Mutex
-	groups   map[Key]*tracked
+	groups   map[ident]*tracked
 	samples  int
 	last     time.Time
 	report   *classify.Report
@@ -155,11 +193,15 @@ type Tracker struct {
 
 type tracked struct {
 	Group
+	id    ident
 	ring  []Point // History, as a ring
 	next  int     // where the next point goes
 	full  bool    // the ring has wrapped
 	count int     // the count in the sample being observed
 	f     *classify.Finding
+	// learned is the group's last finding from a sample that named its
+	// creation site: a full dump.
+	learned *classify.Finding
 	// riseFrom and riseTo are the counts before and at the end of the last
 	// rise that made the group growing.
 	riseFrom, riseTo int
@@ -168,7 +210,7 @@ type tracked struct {
 // NewTracker returns a Tracker with no history.
 func NewTracker(cfg TrackerConfig) *Tracker {
 	cfg.defaults()
-	return &Tracker{cfg: cfg, groups: make(map[Key]*tracked)}
+	return &Tracker{cfg: cfg, groups: make(map[ident]*tracked)}
 }
 
 // Config returns the configuration in use, defaults filled in.
@@ -180,9 +222,9 @@ func (t *Tracker) Config() TrackerConfig { return t.cfg }
 // before the report is added; Restarts says when.
 //
 // A report read from a profile has no creation sites; its findings count
-// towards the group with the same class and blocking line that a full dump
-// named, when there is exactly one, so a tracker fed both kinds keeps one
-// history per group.
+// towards the group with the same blocking line and kind of wait that a
+// full dump named, when there is exactly one, so a tracker fed both kinds
+// keeps one history per group, and the class and fix the dump gave.
 func (t *Tracker) Observe(at time.Time, r *classify.Report) {
 	t.ObserveProcess(at, "", r)
 }
@@ -206,11 +248,11 @@ func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Repor
 	}
 	bySite := make(map[site][]*tracked)
 	for _, g := range t.groups {
-		s := g.Key.site()
+		s := g.id.site()
 		bySite[s] = append(bySite[s], g)
 	}
 	for _, f := range r.Findings {
-		g := t.match(KeyOf(f), bySite)
+		g := t.match(identOf(f), bySite)
 		g.count += f.Count
 		if g.f == nil || f.Count > g.f.Count {
 			g.f = f
@@ -245,29 +287,29 @@ func createdAt(f *classify.Finding) classify.Location {
 	return classify.Location{Func: f.CreatedAt.Func, File: f.CreatedAt.File, Line: f.CreatedAt.Line}
 }
 
-// match returns the group for key k, making it when there is none.
-func (t *Tracker) match(k Key, bySite map[site][]*tracked) *tracked {
-	if g := t.groups[k]; g != nil {
+// match returns the group of id, making it when there is none.
+func (t *Tracker) match(id ident, bySite map[site][]*tracked) *tracked {
+	if g := t.groups[id]; g != nil {
 		return g
 	}
-	s := k.site()
+	s := id.site()
 	if same := bySite[s]; len(same) == 1 {
 		g := same[0]
 		switch {
-		case k.Created.Func == "":
+		case id.created.Func == "":
 			// A profile's finding: the goroutines of the one group a
 			// dump named at this line.
 			return g
-		case g.Key.Created.Func == "":
+		case g.id.created.Func == "":
 			// A dump names the creation site a profile could not.
-			delete(t.groups, g.Key)
-			g.Key = k
-			t.groups[k] = g
+			delete(t.groups, g.id)
+			g.id = id
+			t.groups[id] = g
 			return g
 		}
 	}
-	g := &tracked{Group: Group{Key: k}, ring: make([]Point, t.cfg.History)}
-	t.groups[k] = g
+	g := &tracked{id: id, ring: make([]Point, t.cfg.History)}
+	t.groups[id] = g
 	bySite[s] = append(bySite[s], g)
 	return g
 }
@@ -276,8 +318,17 @@ func (t *Tracker) match(k Key, bySite map[site][]*tracked) *tracked {
 func (t *Tracker) add(g *tracked, at time.Time) {
 	n := g.count
 	g.count = 0
-	if g.f != nil {
-		g.Finding, g.f = g.f, nil
+	if f := g.f; f != nil {
+		g.f = nil
+		if f.CreatedAt.Func != "" {
+			g.learned, g.Learned = f, at
+		}
+		g.Finding = f
+		if f.CreatedAt.Func == "" && g.learned != nil {
+			g.Finding = withLearned(f, g.learned, g.Learned)
+		}
+		g.Key = KeyOf(g.Finding)
+		g.Key.Created = g.id.created
 	}
 	if n > 0 {
 		if g.FirstSeen.IsZero() {
@@ -298,6 +349,42 @@ func (t *Tracker) add(g *tracked, at time.Time) {
 	g.Grown = !g.GrewAt.IsZero() && 2*n > g.riseFrom+g.riseTo
 	g.Proven = n > 0 && g.Finding.Proven > 0
 	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
+}
+
+// withLearned returns a profile's finding f with what the full dump that
+// gave learned knew and the profile cannot: the class (which the wait
+// reason names more exactly), the creation site, and the fix that quotes
+// the code around it. The counts and proof stay the profile's, and so
+// does the verdict unless the dump's evidence made a graver one.
+func withLearned(f, learned *classify.Finding, when time.Time) *classify.Finding {
+	c := *f
+	c.Class, c.CreatedAt, c.Fix = learned.Class, learned.CreatedAt, learned.Fix
+	if c.WaitReason == "" {
+		c.WaitReason = learned.WaitReason
+	}
+	if graver(learned.Verdict, c.Verdict) {
+		c.Verdict = learned.Verdict
+	}
+	c.Explanation = strings.TrimSpace(c.Explanation + " " + fmt.Sprintf(
+		"The class, creation site and fix are from the full dump of %s: a goroutine profile names no creation site.",
+		when.Format("15:04:05")))
+	return &c
+}
+
+// graver reports whether verdict a asks for more attention than b.
+func graver(a, b classify.Verdict) bool {
+	rank := func(v classify.Verdict) int {
+		switch v {
+		case classify.Leak:
+			return 3
+		case classify.Suspect:
+			return 2
+		case classify.OK:
+			return 0
+		}
+		return 1 // a verdict between suspect and ok, such as parked
+	}
+	return rank(a) > rank(b)
 }
 
 // canGrow leaves out groups whose goroutines come and go by nature, and
@@ -343,9 +430,9 @@ func (t *Tracker) rose(g *tracked) (from int, ok bool) {
 // evict drops groups absent from every sample they still hold, then the
 // smallest groups that are not leaking while there are too many.
 func (t *Tracker) evict() {
-	for k, g := range t.groups {
+	for id, g := range t.groups {
 		if g.Count == 0 && g.full && !slices.ContainsFunc(g.ring, func(p Point) bool { return p.Count > 0 }) {
-			delete(t.groups, k)
+			delete(t.groups, id)
 		}
 	}
 	if len(t.groups) <= t.cfg.MaxGroups {
@@ -357,7 +444,7 @@ func (t *Tracker) evict() {
 	}
 	slices.SortFunc(all, func(a, b *tracked) int { return -compareGroups(&a.Group, &b.Group) })
 	for _, g := range all[:len(all)-t.cfg.MaxGroups] {
-		delete(t.groups, g.Key)
+		delete(t.groups, g.id)
 	}
 }
 
@@ -370,16 +457,18 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 	if t.samples == 0 {
 		return false
 	}
-	now := make(map[Key]int, len(r.Findings))
+	now := make(map[site]int, len(r.Findings))
 	ids := make(map[int64]bool)
 	for _, f := range r.Findings {
-		now[KeyOf(f)] += f.Count
+		now[identOf(f).site()] += f.Count
 		for _, id := range f.GoroutineIDs {
 			ids[id] = true
 		}
 	}
-	for k, g := range t.groups {
-		if g.Count > 0 && g.Finding.Proven > 0 && t.atSite(now, k) < g.Finding.Proven {
+	for _, g := range t.groups {
+		// A profile cannot name the creation site, so the goroutines at
+		// the group's line under any creation site count.
+		if g.Count > 0 && g.Finding.Proven > 0 && now[g.id.site()] < g.Finding.Proven {
 			return true
 		}
 	}
@@ -402,18 +491,6 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 		}
 	}
 	return true
-}
-
-// atSite adds up the goroutines now at k's site under any creation site,
-// since a profile cannot name it.
-func (t *Tracker) atSite(now map[Key]int, k Key) int {
-	n := 0
-	for k2, c := range now {
-		if k2.site() == k.site() {
-			n += c
-		}
-	}
-	return n
 }
 
 // Reset forgets every group's history, as after a restart of the process
@@ -511,6 +588,12 @@ func compareGroups(a, b *Group) int {
 		cmp.Compare(rank(a), rank(b)),
 		cmp.Compare(b.Count, a.Count),
 		cmp.Compare(b.Growth, a.Growth),
-		cmp.Compare(a.Key.String(), b.Key.String()),
+		cmp.Compare(a.Key.Class, b.Key.Class),
+		compareLocations(a.Key.Blocked, b.Key.Blocked),
+		compareLocations(a.Key.Created, b.Key.Created),
 	)
+}
+
+func compareLocations(a, b classify.Location) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Func, b.Func))
 }
