@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -361,8 +362,6 @@ func TestTrackerProfileJoinsDump(t *testing.T) {
 	}
 }
 
-const pkgPath = "github.com/leakhound/leakhound/monitor"
-
 func classifyDump(t *testing.T) *classify.Report {
 	t.Helper()
 	buf := make([]byte, 1<<20)
@@ -428,5 +427,39 @@ func TestSummaryHasNoHistory(t *testing.T) {
 	g, s := tr.Groups(), tr.Summary()
 	if len(g) != 1 || len(s) != 1 || len(g[0].History) != 3 || s[0].History != nil || s[0].Count != 3 || s[0].Key != g[0].Key {
 		t.Errorf("Groups %+v, Summary %+v", g, s)
+	}
+}
+
+// TestTrackerKeepsLearned: a profile's finding (no creation site, a
+// vaguer class) joins the group a dump named at its line and keeps the
+// dump's class, creation site and fix, with the profile's count.
+func TestTrackerKeepsLearned(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	dump := finding(classify.ReceiveNoSender, "app.consume", 12, 4)
+	dump.Fix = "At app.go:5 close the channel."
+	tr.Observe(at(0), reportOf(dump))
+	profile := finding(classify.Waiting, "app.consume", 12, 6)
+	profile.CreatedAt = classify.Location{}
+	profile.Verdict, profile.Fix, profile.Explanation = classify.OK, "", "6 goroutines wait."
+	tr.Observe(at(1), reportOf(profile))
+	gs := tr.Groups()
+	if len(gs) != 1 {
+		t.Fatalf("%d groups, want 1: %v", len(gs), gs)
+	}
+	g := gs[0]
+	if g.Key.Class != classify.ReceiveNoSender || g.Key.Created.Func != "app.serve" || g.Count != 6 || len(g.History) != 2 {
+		t.Errorf("group %s, count %d, history %v", g.Key, g.Count, g.History)
+	}
+	f := g.Finding
+	if f.Class != classify.ReceiveNoSender || f.Fix != dump.Fix || f.Count != 6 || f.Verdict != classify.Suspect ||
+		f.CreatedAt.Func != "app.serve" || !strings.Contains(f.Explanation, "from the full dump of") || !g.Learned.Equal(at(0)) {
+		t.Errorf("finding %+v, learned %v", f, g.Learned)
+	}
+	// A running goroutine at the same line is another group.
+	running := finding(classify.Running, "app.consume", 12, 1)
+	running.CreatedAt = classify.Location{}
+	tr.Observe(at(2), reportOf(profile, running))
+	if n := len(tr.Groups()); n != 2 {
+		t.Errorf("%d groups with a running goroutine at the line, want 2", n)
 	}
 }
