@@ -253,22 +253,25 @@ type SampleDoc struct {
 
 // GroupDoc is one group of the tracker in the JSON document.
 type GroupDoc struct {
-	Class      classify.Class    `json:"class"`
-	Verdict    classify.Verdict  `json:"verdict"` // of the group's latest finding
-	BlockedAt  classify.Location `json:"blocked_at"`
-	CreatedAt  classify.Location `json:"created_at"`
-	Count      int               `json:"count"`
-	FirstCount int               `json:"first_count"`
-	Growth     int               `json:"growth"`
-	Growing    bool              `json:"growing"`
-	Grown      bool              `json:"grown"`
-	Old        bool              `json:"old"`
-	Proven     bool              `json:"proven"`
-	Leaking    bool              `json:"leaking"`
-	FirstSeen  time.Time         `json:"first_seen"`
-	LastSeen   time.Time         `json:"last_seen"`
-	GrewAt     *time.Time        `json:"grew_at,omitempty"`
-	History    []Point           `json:"history"`
+	Class   classify.Class   `json:"class"`
+	Verdict classify.Verdict `json:"verdict"` // of the group's latest finding
+	// Evidence is the latest finding's: why the group is a suspect or a
+	// leak, growth across samples included.
+	Evidence   []classify.Evidence `json:"evidence,omitempty"`
+	BlockedAt  classify.Location   `json:"blocked_at"`
+	CreatedAt  classify.Location   `json:"created_at"`
+	Count      int                 `json:"count"`
+	FirstCount int                 `json:"first_count"`
+	Growth     int                 `json:"growth"`
+	Growing    bool                `json:"growing"`
+	Grown      bool                `json:"grown"`
+	Old        bool                `json:"old"`
+	Proven     bool                `json:"proven"`
+	Leaking    bool                `json:"leaking"`
+	FirstSeen  time.Time           `json:"first_seen"`
+	LastSeen   time.Time           `json:"last_seen"`
+	GrewAt     *time.Time          `json:"grew_at,omitempty"`
+	History    []Point             `json:"history"`
 }
 
 func sampleDoc(s *Sample) SampleDoc {
@@ -322,7 +325,7 @@ func window[T any](s []T, offset, limit int) []T {
 }
 
 func groupDoc(g Group) GroupDoc {
-	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, BlockedAt: g.Finding.BlockedAt,
+	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, Evidence: g.Finding.Evidence, BlockedAt: g.Finding.BlockedAt,
 		CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
 		Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
 		FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
@@ -342,13 +345,15 @@ type page struct {
 	Samples   int
 	Growing   int
 	Attention []card // leaking or proven: what a person should look at
-	Steady    []card // suspect by class, not growing
+	Steady    []card // suspect by the evidence, not growing
+	Parked    []card // waiting in a leak class with no evidence of a leak
 	Others    []card // not leaks, listed with all=1
 	OKByClass []classCount
 	All       bool
 	// More counts the groups of each section past maxCards, left out of
 	// the page and listed in the JSON.
-	AttentionMore, SteadyMore, OthersMore int
+	AttentionMore, SteadyMore, ParkedMore, OthersMore int
+	ParkedCount                                       int // goroutines
 }
 
 // maxCards bounds each section of the page, so that its size and cost do
@@ -366,7 +371,7 @@ func addCard(cards []card, more *int, g Group) []card {
 
 type card struct {
 	Group
-	Verdict   string // leak, suspect, ok: the CSS class
+	Verdict   string // leak, suspect, parked, ok: the CSS class
 	Tags      []string
 	Blocked   classify.Location
 	Created   classify.Location
@@ -395,6 +400,9 @@ func (m *Monitor) page(last *Sample, all bool) *page {
 			p.Attention = addCard(p.Attention, &p.AttentionMore, g)
 		case g.Finding.Verdict == classify.Suspect:
 			p.Steady = addCard(p.Steady, &p.SteadyMore, g)
+		case g.Finding.Verdict == classify.Parked:
+			p.Parked = addCard(p.Parked, &p.ParkedMore, g)
+			p.ParkedCount += g.Count
 		default:
 			okCount[g.Key.Class] += g.Count
 			if all {
@@ -427,7 +435,7 @@ func newCard(g Group) card {
 	if g.Old {
 		c.Tags = append(c.Tags, fmt.Sprintf("waiting %d min", g.Finding.MaxMinutes))
 	}
-	if c.Verdict == string(classify.OK) && g.Leaking() {
+	if (c.Verdict == string(classify.OK) || c.Verdict == string(classify.Parked)) && g.Leaking() {
 		c.Verdict = "suspect"
 	}
 	c.Spark, c.SparkDots, c.SparkMax = sparkline(g.History)
@@ -486,7 +494,7 @@ const pageHTML = `<!doctype html>
 <title>goroutine leaks · leakhound</title>
 <link rel="icon" href="data:,">
 <style>
-:root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --ok:#2e7d32; --spark:#3559c7; }
+:root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --parked:#5a6f8a; --ok:#2e7d32; --spark:#3559c7; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
 main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 48px; }
@@ -499,11 +507,14 @@ h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1
 .stat b { display: block; font-size: 24px; }
 .stat.leak b { color: var(--leak); } .stat.suspect b { color: var(--suspect); } .stat.ok b { color: var(--ok); }
 .card { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--ok); border-radius: 8px; padding: 12px 16px; margin: 10px 0; }
-.card.leak { border-left-color: var(--leak); } .card.suspect { border-left-color: var(--suspect); }
+.card.leak { border-left-color: var(--leak); } .card.suspect { border-left-color: var(--suspect); } .card.parked { border-left-color: var(--parked); }
 .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
 .head .class { font-weight: 600; font-size: 16px; }
 .badge { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; border-radius: 4px; padding: 1px 7px; color: #fff; background: var(--ok); }
-.badge.leak { background: var(--leak); } .badge.suspect { background: var(--suspect); }
+.badge.leak { background: var(--leak); } .badge.suspect { background: var(--suspect); } .badge.parked { background: var(--parked); }
+.stat.parked b { color: var(--parked); }
+ul.evidence { margin: 0; padding-left: 18px; }
+summary { cursor: pointer; color: var(--dim); }
 .tag { font-size: 12px; border: 1px solid currentColor; border-radius: 4px; padding: 0 6px; color: var(--leak); }
 .count { color: var(--dim); }
 .spark { margin-left: auto; text-align: right; color: var(--dim); font-size: 12px; }
@@ -530,6 +541,7 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <div class="stat"><b>{{.Sample.Report.Total}}</b>goroutines</div>
 <div class="stat leak"><b>{{.Sample.Report.Leaks}}</b>proven leaked</div>
 <div class="stat suspect"><b>{{.Sample.Report.Suspects}}</b>suspect</div>
+<div class="stat parked"><b>{{.Sample.Report.Parked}}</b>parked</div>
 <div class="stat {{if .Growing}}leak{{else}}ok{{end}}"><b>{{.Growing}}</b>growing groups</div>
 </div>
 
@@ -540,6 +552,12 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <h2>Suspect, not yet growing</h2>
 {{range .Steady}}{{template "card" .}}{{else}}<p class="none">None.</p>{{end}}
 {{with .SteadyMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
+
+<h2>Parked: waiting, with no evidence of a leak</h2>
+{{if .Parked}}<details><summary>{{.ParkedCount}} goroutine{{if ne .ParkedCount 1}}s{{end}} in {{len .Parked}}{{with .ParkedMore}}+{{.}}{{end}} group{{if ne (len .Parked) 1}}s{{end}}: a healthy program parks goroutines like these too. Growth, the runtime's proof or a trap in the source would make them suspect.</summary>
+{{range .Parked}}{{template "card" .}}{{end}}
+{{with .ParkedMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
+</details>{{else}}<p class="none">None.</p>{{end}}
 
 <h2>Not leaks</h2>
 {{if .OKByClass}}<table><tr><th>class</th><th>goroutines</th></tr>
@@ -559,6 +577,8 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <dt>blocked</dt><dd><code>{{base .Blocked.File}}:{{.Blocked.Line}}</code> {{.Blocked.Func}}{{with .Blocked.Source}}<code class="src">{{.}}</code>{{end}}</dd>
 {{if .Created.Func}}<dt>created</dt><dd><code>{{base .Created.File}}:{{.Created.Line}}</code> {{.Created.Func}}{{with .Created.Source}}<code class="src">{{.}}</code>{{end}}</dd>{{end}}
 <dt>why</dt><dd>{{.Finding.Explanation}}</dd>
+{{with .Finding.Evidence}}<dt>evidence</dt><dd><ul class="evidence">{{range .}}<li><b>{{.Kind}}</b>: {{.Detail}}</li>{{end}}</ul></dd>{{end}}
+{{with .Finding.Unknown}}<dt>unknown</dt><dd>{{.}}</dd>{{end}}
 {{with .Finding.Fix}}<dt>fix</dt><dd class="fix">{{.}}</dd>{{end}}
 </dl>
 </div>

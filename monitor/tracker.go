@@ -229,6 +229,10 @@ func (t *Tracker) Observe(at time.Time, r *classify.Report) {
 	t.ObserveProcess(at, "", r)
 }
 
+// Growth is evidence of a leak: the findings of a group that grows, or
+// grew and stays up, get it noted (classify.Growth), which makes a parked
+// finding suspect; r is changed in place and its counts follow.
+//
 // ObserveProcess is Observe with the identity of the process r was read
 // from, such as pprofstack.Process gives for its goroutine profile: a
 // report from another process than the last sample's is a restart, even
@@ -258,8 +262,12 @@ func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Repor
 			g.f = f
 		}
 	}
+	noted := false
 	for _, g := range t.groups {
-		t.add(g, at)
+		noted = t.add(g, at) || noted
+	}
+	if noted {
+		r.Keep(func(*classify.Finding) bool { return true }) // counts the verdicts again
 	}
 	t.evict()
 	t.samples++
@@ -314,11 +322,13 @@ func (t *Tracker) match(id ident, bySite map[site][]*tracked) *tracked {
 	return g
 }
 
-// add records the count g gathered in the sample at at.
-func (t *Tracker) add(g *tracked, at time.Time) {
+// add records the count g gathered in the sample at at, and reports
+// whether it noted growth on the sample's finding.
+func (t *Tracker) add(g *tracked, at time.Time) (noted bool) {
 	n := g.count
 	g.count = 0
-	if f := g.f; f != nil {
+	f := g.f
+	if f != nil {
 		g.f = nil
 		if f.CreatedAt.Func != "" {
 			g.learned, g.Learned = f, at
@@ -349,42 +359,43 @@ func (t *Tracker) add(g *tracked, at time.Time) {
 	g.Grown = !g.GrewAt.IsZero() && 2*n > g.riseFrom+g.riseTo
 	g.Proven = n > 0 && g.Finding.Proven > 0
 	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
+	if f == nil || !(g.Growing || g.Grown) || !canGrow(g.Key) {
+		return false
+	}
+	e := classify.Evidence{Kind: classify.Growth, Detail: fmt.Sprintf(
+		"The group grew to a new high in %d samples in a row, from %d to %d goroutines, and has not fallen back.",
+		t.cfg.Rise, g.riseFrom, g.riseTo)}
+	f.Note(e)
+	if g.Finding != f {
+		g.Finding.Note(e)
+	}
+	return true
 }
 
 // withLearned returns a profile's finding f with what the full dump that
 // gave learned knew and the profile cannot: the class (which the wait
-// reason names more exactly), the creation site, and the fix that quotes
-// the code around it. The counts and proof stay the profile's, and so
-// does the verdict unless the dump's evidence made a graver one.
+// reason names more exactly), the creation site, the evidence the code
+// around it shows and the fix that quotes it. The counts and the proof
+// stay the profile's.
 func withLearned(f, learned *classify.Finding, when time.Time) *classify.Finding {
 	c := *f
+	c.Evidence = slices.Clone(f.Evidence)
 	c.Class, c.CreatedAt, c.Fix = learned.Class, learned.CreatedAt, learned.Fix
 	if c.WaitReason == "" {
 		c.WaitReason = learned.WaitReason
 	}
-	if graver(learned.Verdict, c.Verdict) {
-		c.Verdict = learned.Verdict
+	if c.Verdict == classify.OK && learned.Class.IsLeak() {
+		c.Verdict = classify.Parked
+	}
+	for _, e := range learned.Evidence {
+		if e.Kind != classify.Proof { // the proof is the profile's to give
+			c.Note(e)
+		}
 	}
 	c.Explanation = strings.TrimSpace(c.Explanation + " " + fmt.Sprintf(
 		"The class, creation site and fix are from the full dump of %s: a goroutine profile names no creation site.",
 		when.Format("15:04:05")))
 	return &c
-}
-
-// graver reports whether verdict a asks for more attention than b.
-func graver(a, b classify.Verdict) bool {
-	rank := func(v classify.Verdict) int {
-		switch v {
-		case classify.Leak:
-			return 3
-		case classify.Suspect:
-			return 2
-		case classify.OK:
-			return 0
-		}
-		return 1 // a verdict between suspect and ok, such as parked
-	}
-	return rank(a) > rank(b)
 }
 
 // canGrow leaves out groups whose goroutines come and go by nature, and

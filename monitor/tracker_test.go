@@ -437,6 +437,7 @@ func TestTrackerKeepsLearned(t *testing.T) {
 	tr := NewTracker(TrackerConfig{})
 	dump := finding(classify.ReceiveNoSender, "app.consume", 12, 4)
 	dump.Fix = "At app.go:5 close the channel."
+	dump.Evidence = []classify.Evidence{{Kind: classify.SourceTrap, Detail: "No close( appears near the go statement."}}
 	tr.Observe(at(0), reportOf(dump))
 	profile := finding(classify.Waiting, "app.consume", 12, 6)
 	profile.CreatedAt = classify.Location{}
@@ -452,6 +453,7 @@ func TestTrackerKeepsLearned(t *testing.T) {
 	}
 	f := g.Finding
 	if f.Class != classify.ReceiveNoSender || f.Fix != dump.Fix || f.Count != 6 || f.Verdict != classify.Suspect ||
+		len(f.Evidence) != 1 || f.Evidence[0].Kind != classify.SourceTrap ||
 		f.CreatedAt.Func != "app.serve" || !strings.Contains(f.Explanation, "from the full dump of") || !g.Learned.Equal(at(0)) {
 		t.Errorf("finding %+v, learned %v", f, g.Learned)
 	}
@@ -461,5 +463,44 @@ func TestTrackerKeepsLearned(t *testing.T) {
 	tr.Observe(at(2), reportOf(profile, running))
 	if n := len(tr.Groups()); n != 2 {
 		t.Errorf("%d groups with a running goroutine at the line, want 2", n)
+	}
+}
+
+// TestTrackerNotesGrowth: a parked group that grows gets growth as its
+// evidence and becomes suspect, in the group and in the report, whose
+// counts follow; one that stops growing and falls back keeps none anew.
+func TestTrackerNotesGrowth(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	var last *classify.Report
+	for i, n := range []int{2, 4, 6, 8} {
+		f := finding(classify.ReceiveNoSender, "app.consume", 12, n)
+		f.Verdict = classify.Parked
+		last = reportOf(f)
+		last.Parked = n
+		tr.Observe(at(i), last)
+		if i < 3 && f.Verdict != classify.Parked {
+			t.Fatalf("sample %d: verdict %s before the group grew", i, f.Verdict)
+		}
+	}
+	f := last.Findings[0]
+	if f.Verdict != classify.Suspect || len(f.Evidence) != 1 || f.Evidence[0].Kind != classify.Growth ||
+		!strings.Contains(f.Evidence[0].Detail, "from 2 to 8") {
+		t.Errorf("growing finding: %s %+v", f.Verdict, f.Evidence)
+	}
+	if last.Suspects != 8 || last.Parked != 0 {
+		t.Errorf("report counts: %d suspects, %d parked; want 8 and 0", last.Suspects, last.Parked)
+	}
+	if g := tr.Groups()[0]; g.Finding.Verdict != classify.Suspect || !g.Growing {
+		t.Errorf("group: %s, growing %v", g.Finding.Verdict, g.Growing)
+	}
+	// Steady goroutines of a class that cannot grow get no evidence.
+	for i := range 5 {
+		s := finding(classify.Sleeping, "app.nap", 3, 1+i)
+		s.Verdict = classify.OK
+		r := reportOf(s)
+		tr.Observe(at(10+i), r)
+		if len(s.Evidence) != 0 {
+			t.Fatalf("a sleeping group got evidence: %+v", s.Evidence)
+		}
 	}
 }

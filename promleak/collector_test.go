@@ -24,14 +24,15 @@ func finding(v classify.Verdict, c classify.Class, blocked, created string, coun
 }
 
 // report is a service with a send leak from two handlers (started with
-// leak goroutines), a proven mutex deadlock, a shrinking worker group, an
-// idle server that grows with load, and sleepers.
+// leak goroutines), a proven mutex deadlock, a shrinking worker group
+// parked with no evidence of a leak, an idle server that grows with load,
+// and sleepers.
 func report(leak, workers, conns int) *classify.Report {
 	r := &classify.Report{Findings: []*classify.Finding{
 		finding(classify.Leak, classify.MutexDeadlock, "example.com/bank.(*account).audit", "example.com/bank.h", 3, 3),
 		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h1", 3*leak/4, 0),
 		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h2", leak/4, 0),
-		finding(classify.Suspect, classify.ReceiveNoSender, "example.com/w.worker", "example.com/w.start", workers, 0),
+		finding(classify.Parked, classify.ReceiveNoSender, "example.com/w.worker", "example.com/w.start", workers, 0),
 		finding(classify.OK, classify.Idle, "net/http.(*conn).serve", "net/http.(*Server).Serve", conns, 0),
 		finding(classify.OK, classify.Sleeping, "time.Sleep", "example.com/a.tick", 6, 0),
 	}}
@@ -101,7 +102,7 @@ leakhound_sample_duration_seconds 0.042
 leakhound_sample_max_pause_seconds 8e-05
 # HELP leakhound_suspect_groups Groups of goroutines (same class, blocking line and creation site) with verdict suspect in the last sample.
 # TYPE leakhound_suspect_groups gauge
-leakhound_suspect_groups 3
+leakhound_suspect_groups 2
 # HELP leakhound_samples_total Samples the monitor has taken.
 # TYPE leakhound_samples_total counter
 leakhound_samples_total 2
@@ -151,7 +152,9 @@ func TestCollectGoroutines(t *testing.T) {
 	want := map[string]float64{
 		"mutex-deadlock/leak":        3,
 		"send-no-receiver/suspect":   40,
-		"receive-no-sender/suspect":  2,
+		"receive-no-sender/parked":   2,
+		"receive-no-sender/suspect":  0,
+		"send-no-receiver/parked":    0,
 		"idle/ok":                    20,
 		"sleeping/ok":                6,
 		"select-forever/suspect":     0,
