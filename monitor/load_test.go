@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -141,8 +142,10 @@ func TestHandlerLoad(t *testing.T) {
 	if counted+p.GoroutinesOmitted != last.Report.Total {
 		t.Errorf("%d goroutines on the page + %d omitted, want the sample's %d", counted, p.GoroutinesOmitted, last.Report.Total)
 	}
-	if page := string(bodies[1][0]); len(page) > 2<<20 {
-		t.Errorf("the page with all=1 is %d bytes: its sections are not bounded", len(page))
+	if page := string(bodies[1][0]); len(page) > 2<<20 || strings.Count(page, `<div class="card `) > 4*maxCards ||
+		!strings.Contains(page, " more groups: see ") {
+		t.Errorf("the page with all=1 is %d bytes with %d cards, and says of more groups: %v",
+			len(page), strings.Count(page, `<div class="card `), strings.Contains(page, " more groups: see "))
 	}
 
 	// Page through every finding at the largest limit, from several

