@@ -142,14 +142,19 @@ func parseView(q url.Values) (view, error) {
 	return v, nil
 }
 
-// maxViews bounds the encodings cached per sample: past it, a request for
-// yet another page is encoded for itself, at the cost of one page.
-const maxViews = 16
+// maxViews and maxCached bound the encodings cached per sample: past
+// them, a request for yet another page is encoded for itself, at the cost
+// of one page, and the memory kept stays that of a few encodings.
+const (
+	maxViews  = 16
+	maxCached = 16 << 20
+)
 
 // bodies caches the encoded responses of one sample.
 type bodies struct {
 	sample *Sample
 	views  map[view]*encoding
+	bytes  int // of the encodings in views
 }
 
 // encoding is one response, encoded once by the first request that needs it;
@@ -187,6 +192,15 @@ func (m *Monitor) encoded(s *Sample, v view) ([]byte, error) {
 			b.err = pageTemplate.Execute(&buf, m.page(s, v.all))
 		}
 		b.b = buf.Bytes()
+		m.cacheMu.Lock()
+		defer m.cacheMu.Unlock()
+		if m.cache.views[v] == b {
+			if m.cache.bytes+len(b.b) > maxCached {
+				delete(m.cache.views, v) // served to those waiting, not kept
+			} else {
+				m.cache.bytes += len(b.b)
+			}
+		}
 	})
 	return b.b, b.err
 }
@@ -255,6 +269,12 @@ type SampleDoc struct {
 type GroupDoc struct {
 	Class   classify.Class   `json:"class"`
 	Verdict classify.Verdict `json:"verdict"` // of the group's latest finding
+	// Verdicts counts the group's goroutines by verdict in the last
+	// sample: where the runtime proved some and not the others, each part
+	// has its own. Verdict is that of the largest part.
+	Verdicts map[classify.Verdict]int `json:"verdicts,omitempty"`
+	// ProvenCount is how many of Count the runtime proved leaked.
+	ProvenCount int `json:"proven_count"`
 	// Evidence is the latest finding's: why the group is a suspect or a
 	// leak, growth across samples included.
 	Evidence   []classify.Evidence `json:"evidence,omitempty"`
@@ -325,7 +345,8 @@ func window[T any](s []T, offset, limit int) []T {
 }
 
 func groupDoc(g Group) GroupDoc {
-	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, Evidence: g.Finding.Evidence, BlockedAt: g.Finding.BlockedAt,
+	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, Verdicts: g.Verdicts, ProvenCount: g.ProvenCount,
+		Evidence: g.Finding.Evidence, BlockedAt: g.Finding.BlockedAt,
 		CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
 		Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
 		FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
@@ -371,7 +392,8 @@ func addCard(cards []card, more *int, g Group) []card {
 
 type card struct {
 	Group
-	Verdict   string // leak, suspect, parked, ok: the CSS class
+	Verdict   string // leak, suspect, parked, ok: the badge and the CSS class
+	Split     string // "55 leak, 45 suspect" where the goroutines' verdicts differ
 	Tags      []string
 	Blocked   classify.Location
 	Created   classify.Location
@@ -423,8 +445,22 @@ func newCard(g Group) card {
 	if c.Created.Func == "" {
 		c.Created = g.Key.Created
 	}
+	// The badge is the gravest verdict; where the group's goroutines have
+	// more than one, the count says how many have each.
+	var split []string
+	for _, v := range []classify.Verdict{classify.Leak, classify.Suspect, classify.Parked, classify.OK} {
+		if n := g.Verdicts[v]; n > 0 {
+			if len(split) == 0 {
+				c.Verdict = string(v)
+			}
+			split = append(split, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	if len(split) > 1 {
+		c.Split = strings.Join(split, ", ")
+	}
 	if g.Proven {
-		c.Tags = append(c.Tags, fmt.Sprintf("%d proven", g.Finding.Proven))
+		c.Tags = append(c.Tags, fmt.Sprintf("%d proven", g.ProvenCount))
 	}
 	switch {
 	case g.Growing:
@@ -569,8 +605,8 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <footer>Answered from the last sample; a request never takes one. Machines: <a href="?format=json">?format=json</a> (schema leakhound/v1, as <code>leakhound analyze --format json</code>, with each group's history).</footer>
 </main></body></html>
 {{define "card"}}<div class="card {{.Verdict}}">
-<div class="head"><span class="badge {{.Verdict}}">{{.Finding.Verdict}}</span><span class="class">{{.Key.Class}}</span>
-<span class="count">{{.Count}} goroutine{{if ne .Count 1}}s{{end}}{{if .Growth}}, {{if gt .Growth 0}}+{{end}}{{.Growth}} since {{clock .FirstSeen}}{{end}}</span>
+<div class="head"><span class="badge {{.Verdict}}">{{.Verdict}}</span><span class="class">{{.Key.Class}}</span>
+<span class="count">{{.Count}} goroutine{{if ne .Count 1}}s{{end}}{{with .Split}} ({{.}}){{end}}{{if .Growth}}, {{if gt .Growth 0}}+{{end}}{{.Growth}} since {{clock .FirstSeen}}{{end}}</span>
 {{range .Tags}}<span class="tag">{{.}}</span>{{end}}
 <span class="spark">{{if .Spark}}<svg width="180" height="36" viewBox="0 0 180 36" role="img" aria-label="goroutines over the last {{len .History}} samples, at most {{.SparkMax}}"><polyline points="{{.Spark}}" fill="none" stroke="#3559c7" stroke-width="1.8" stroke-linejoin="round"/><circle cx="{{x .SparkDots}}" cy="{{y .SparkDots}}" r="2.5" fill="#3559c7"/></svg>{{end}}max {{.SparkMax}} over {{len .History}} samples</span></div>
 <dl>

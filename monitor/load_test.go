@@ -171,6 +171,12 @@ func TestHandlerLoad(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	m.cacheMu.Lock()
+	cached, views := m.cache.bytes, len(m.cache.views)
+	m.cacheMu.Unlock()
+	if cached > maxCached || views > maxViews {
+		t.Errorf("the cache keeps %d bytes in %d views, over its bounds", cached, views)
+	}
 	all := slices.Concat(got...)
 	if len(all) != findings {
 		t.Fatalf("paging gave %d findings, want %d", len(all), findings)

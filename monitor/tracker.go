@@ -3,6 +3,7 @@ package monitor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -128,6 +129,13 @@ type Group struct {
 	Old bool
 	// Proven is set when the runtime proved some of them leaked.
 	Proven bool
+	// ProvenCount is how many of Count the runtime proved leaked.
+	ProvenCount int
+	// Verdicts counts the goroutines of the last sample by verdict: where
+	// the runtime proved some of the group's goroutines and not the others,
+	// they are separate findings with a verdict each, and Finding is the
+	// largest of them. Nil when the group was not in the last sample.
+	Verdicts map[classify.Verdict]int
 }
 
 // Leaking reports whether the group needs a person's attention: growing or
@@ -198,7 +206,10 @@ type tracked struct {
 	next  int     // where the next point goes
 	full  bool    // the ring has wrapped
 	count int     // the count in the sample being observed
-	f     *classify.Finding
+	// fs are the findings of the group in the sample being observed: more
+	// than one where the runtime proved some of its goroutines and not
+	// the others, which are separate findings.
+	fs []*classify.Finding
 	// learned is the group's last finding from a sample that named its
 	// creation site: a full dump.
 	learned *classify.Finding
@@ -258,9 +269,7 @@ func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Repor
 	for _, f := range r.Findings {
 		g := t.match(identOf(f), bySite)
 		g.count += f.Count
-		if g.f == nil || f.Count > g.f.Count {
-			g.f = f
-		}
+		g.fs = append(g.fs, f)
 	}
 	noted := false
 	for _, g := range t.groups {
@@ -323,13 +332,23 @@ func (t *Tracker) match(id ident, bySite map[site][]*tracked) *tracked {
 }
 
 // add records the count g gathered in the sample at at, and reports
-// whether it noted growth on the sample's finding.
+// whether it noted growth on the sample's findings.
 func (t *Tracker) add(g *tracked, at time.Time) (noted bool) {
 	n := g.count
 	g.count = 0
-	f := g.f
+	fs := g.fs
+	g.fs = nil
+	var f *classify.Finding // the largest: its class, explanation and fix stand for the group
+	maxMinutes := 0
+	g.ProvenCount = 0
+	for _, x := range fs {
+		if f == nil || x.Count > f.Count {
+			f = x
+		}
+		g.ProvenCount += x.Proven
+		maxMinutes = max(maxMinutes, x.MaxMinutes)
+	}
 	if f != nil {
-		g.f = nil
 		if f.CreatedAt.Func != "" {
 			g.learned, g.Learned = f, at
 		}
@@ -357,19 +376,32 @@ func (t *Tracker) add(g *tracked, at time.Time) (noted bool) {
 		g.GrewAt, g.riseFrom, g.riseTo = at, from, n
 	}
 	g.Grown = !g.GrewAt.IsZero() && 2*n > g.riseFrom+g.riseTo
-	g.Proven = n > 0 && g.Finding.Proven > 0
-	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
-	if f == nil || !(g.Growing || g.Grown) || !canGrow(g.Key) {
-		return false
+	g.Proven = n > 0 && g.ProvenCount > 0
+	g.Old = n > 0 && g.Key.Class.IsLeak() && maxMinutes >= t.cfg.Minutes
+	if f != nil && (g.Growing || g.Grown) && canGrow(g.Key) {
+		e := classify.Evidence{Kind: classify.Growth, Detail: fmt.Sprintf(
+			"The group grew to a new high in %d samples in a row, from %d to %d goroutines, and has not fallen back.",
+			t.cfg.Rise, g.riseFrom, g.riseTo)}
+		for _, x := range fs {
+			x.Note(e)
+		}
+		if g.Finding != f {
+			g.Finding.Note(e)
+		}
+		noted = true
 	}
-	e := classify.Evidence{Kind: classify.Growth, Detail: fmt.Sprintf(
-		"The group grew to a new high in %d samples in a row, from %d to %d goroutines, and has not fallen back.",
-		t.cfg.Rise, g.riseFrom, g.riseTo)}
-	f.Note(e)
-	if g.Finding != f {
-		g.Finding.Note(e)
+	g.Verdicts = nil
+	for _, x := range fs {
+		v := x.Verdict
+		if x == f {
+			v = g.Finding.Verdict // as the dump's knowledge may have changed it
+		}
+		if g.Verdicts == nil {
+			g.Verdicts = make(map[classify.Verdict]int, 2)
+		}
+		g.Verdicts[v] += x.Count
 	}
-	return true
+	return noted
 }
 
 // withLearned returns a profile's finding f with what the full dump that
@@ -479,7 +511,7 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 	for _, g := range t.groups {
 		// A profile cannot name the creation site, so the goroutines at
 		// the group's line under any creation site count.
-		if g.Count > 0 && g.Finding.Proven > 0 && now[g.id.site()] < g.Finding.Proven {
+		if g.Count > 0 && g.ProvenCount > 0 && now[g.id.site()] < g.ProvenCount {
 			return true
 		}
 	}
@@ -560,6 +592,7 @@ func (t *Tracker) groupsWith(history bool) []Group {
 	out := make([]Group, 0, len(t.groups))
 	for _, g := range t.groups {
 		c := g.Group
+		c.Verdicts = maps.Clone(g.Verdicts)
 		if history {
 			c.History = g.history()
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -502,5 +503,40 @@ func TestTrackerNotesGrowth(t *testing.T) {
 		if len(s.Evidence) != 0 {
 			t.Fatalf("a sleeping group got evidence: %+v", s.Evidence)
 		}
+	}
+}
+
+// TestTrackerPartlyProven: proven and unproven goroutines at one place are
+// two findings; the group holds both, counts each verdict, and is proven
+// whichever part is larger.
+func TestTrackerPartlyProven(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	unproven := finding(classify.SendNoReceiver, "app.lookup", 34, 55)
+	proven := finding(classify.SendNoReceiver, "app.lookup", 34, 45)
+	proven.Verdict, proven.Proven = classify.Leak, 45
+	tr.Observe(at(0), reportOf(unproven, proven))
+	gs := tr.Groups()
+	if len(gs) != 1 {
+		t.Fatalf("%d groups, want 1", len(gs))
+	}
+	g := gs[0]
+	if g.Count != 100 || !g.Proven || g.ProvenCount != 45 || g.Verdicts[classify.Leak] != 45 || g.Verdicts[classify.Suspect] != 55 || len(g.Verdicts) != 2 {
+		t.Errorf("group: count %d, proven %v (%d), verdicts %v", g.Count, g.Proven, g.ProvenCount, g.Verdicts)
+	}
+	c := newCard(g)
+	if c.Verdict != "leak" || c.Split != "45 leak, 55 suspect" || !slices.Contains(c.Tags, "45 proven") {
+		t.Errorf("card: verdict %s, split %q, tags %v", c.Verdict, c.Split, c.Tags)
+	}
+	d := groupDoc(g)
+	if d.ProvenCount != 45 || d.Verdicts[classify.Suspect] != 55 {
+		t.Errorf("JSON group: %+v", d)
+	}
+	// A sample without the proof (a remote profile taken between proofs)
+	// still has as many goroutines at the place: not a restart, and
+	// nothing is called proven that this sample did not prove.
+	tr.Observe(at(1), reportOf(finding(classify.SendNoReceiver, "app.lookup", 34, 100)))
+	g = tr.Groups()[0]
+	if len(tr.Restarts()) != 0 || g.Proven || g.ProvenCount != 0 || g.Verdicts[classify.Suspect] != 100 || len(g.History) != 2 {
+		t.Errorf("without the proof: restarts %v, proven %v (%d), verdicts %v", tr.Restarts(), g.Proven, g.ProvenCount, g.Verdicts)
 	}
 }

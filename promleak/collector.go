@@ -185,10 +185,7 @@ func topGroups(groups []monitor.Group, n int) []group {
 	index := make(map[key]int, len(groups))
 	var merged []group
 	for _, g := range groups {
-		leaked := 0
-		if g.Count > 0 && g.Finding != nil {
-			leaked = g.Finding.Proven
-		}
+		leaked := g.ProvenCount // of the last sample
 		if !g.Key.Class.IsLeak() && leaked == 0 {
 			continue
 		}

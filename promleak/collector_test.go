@@ -343,3 +343,57 @@ func BenchmarkCollect(b *testing.B) {
 		}
 	}
 }
+
+// TestPartlyProven: where the runtime proved some goroutines at one place
+// and not the others, the classifier gives two findings with a verdict
+// each; the series count each part under its verdict, and the group's
+// leaked series counts only the proven part, whichever part is larger.
+func TestPartlyProven(t *testing.T) {
+	r := &classify.Report{Total: 100, Findings: []*classify.Finding{
+		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h", 55, 0),
+		finding(classify.Leak, classify.SendNoReceiver, demoLookup, "example.com/a.h", 45, 45),
+	}}
+	c, err := New(source(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP leakhound_group_goroutines Goroutines in each of the top groups of a leak class, by class and the function they block in.
+# TYPE leakhound_group_goroutines gauge
+leakhound_group_goroutines{blocked_at="github.com/leakhound/leakhound/internal/demo.lookup",class="send-no-receiver"} 100
+# HELP leakhound_group_leaked_goroutines Goroutines of each of the top groups that the runtime proved leaked, by class and the function they block in.
+# TYPE leakhound_group_leaked_goroutines gauge
+leakhound_group_leaked_goroutines{blocked_at="github.com/leakhound/leakhound/internal/demo.lookup",class="send-no-receiver"} 45
+# HELP leakhound_leaked_goroutines Goroutines the runtime's goroutineleak profile proved leaked in the last sample; always 0 where the runtime has no such profile.
+# TYPE leakhound_leaked_goroutines gauge
+leakhound_leaked_goroutines 45
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "leakhound_group_goroutines",
+		"leakhound_group_leaked_goroutines", "leakhound_leaked_goroutines"); err != nil {
+		t.Error(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	for verdict, n := range map[string]float64{"leak": 45, "suspect": 55, "parked": 0} {
+		got, err := testutil.GatherAndCount(reg, "leakhound_goroutines")
+		if err != nil || got == 0 {
+			t.Fatalf("gather: %d series, %v", got, err)
+		}
+		var v float64
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if mf.GetName() == "leakhound_goroutines" && labels["class"] == "send-no-receiver" && labels["verdict"] == verdict {
+					v = m.GetGauge().GetValue()
+				}
+			}
+		}
+		if v != n {
+			t.Errorf("leakhound_goroutines{class=send-no-receiver,verdict=%s} = %v, want %v", verdict, v, n)
+		}
+	}
+}
