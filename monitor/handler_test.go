@@ -100,6 +100,11 @@ func TestHandlerRequests(t *testing.T) {
 		{"POST", "/debug/leaks/", "yes", 405, "text/plain; charset=utf-8", "use GET"},
 		{"GET", "/debug/leaks/?format=xml", "yes", 400, "text/plain; charset=utf-8", `format="xml": want html or json`},
 		{"GET", "/debug/leaks/?all=maybe", "yes", 400, "text/plain; charset=utf-8", "all: "},
+		{"GET", "/debug/leaks/?format=json&limit=0", "yes", 400, "text/plain; charset=utf-8", `limit="0": want a number from 1 to 1000`},
+		{"GET", "/debug/leaks/?format=json&limit=1001", "yes", 400, "text/plain; charset=utf-8", `limit="1001": want a number from 1 to 1000`},
+		{"GET", "/debug/leaks/?format=json&limit=ten", "yes", 400, "text/plain; charset=utf-8", `limit="ten"`},
+		{"GET", "/debug/leaks/?format=json&offset=-1", "yes", 400, "text/plain; charset=utf-8", `offset="-1": want a number from 0`},
+		{"GET", "/debug/leaks/?format=json&offset=99999999&limit=1", "yes", 200, "application/json", `"findings_omitted": `},
 	} {
 		w := do(tc.method, tc.target, tc.allow)
 		if w.Code != tc.code || w.Header().Get("Content-Type") != tc.contentType || !strings.Contains(w.Body.String(), tc.body) {

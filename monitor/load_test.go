@@ -22,7 +22,7 @@ import (
 // the server's URL and a client that keeps a connection per client.
 func loadService(tb testing.TB, n int) (*Monitor, string, *http.Client) {
 	tb.Helper()
-	release := distinctStacks(n)
+	release := distinctStacks(tb, n)
 	tb.Cleanup(release)
 	m := New(Config{Full: FullAlways, ProofEvery: -1})
 	// Every goroutine must be parked at its line before the sample counts

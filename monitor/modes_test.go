@@ -78,6 +78,7 @@ func crowd(t *testing.T, n int) (release func()) {
 // so do the findings of each sample.
 func TestModesKeepGroups(t *testing.T) {
 	startNilSenders(t)
+	waitFor(t, "fewer than 1000 goroutines, for a first sample by full dump", func() bool { return runtime.NumGoroutine() < 1000 })
 	m := New(Config{ProofEvery: -1})
 	s := newService(t, m)
 	const timeouts = 5

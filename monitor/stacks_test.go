@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"go/format"
 	"os"
+	"runtime"
 	"sync"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite parkat_test.go")
@@ -61,8 +63,9 @@ func TestParkatFile(t *testing.T) {
 
 // distinctStacks starts n goroutines (at most parkLines*goLines) with as
 // many distinct stacks, parked on a receive; the returned function
-// releases them and waits for them to end.
-func distinctStacks(n int) (release func()) {
+// releases them and waits until they are gone.
+func distinctStacks(tb testing.TB, n int) (release func()) {
+	before := runtime.NumGoroutine()
 	ch := make(chan struct{})
 	var wg sync.WaitGroup
 	for k := range n {
@@ -71,5 +74,15 @@ func distinctStacks(n int) (release func()) {
 		})
 	}
 	wg.Wait() // every go statement ran
-	return func() { close(ch) }
+	return func() {
+		close(ch)
+		deadline := time.Now().Add(30 * time.Second)
+		for runtime.NumGoroutine() > before+n/10 {
+			if time.Now().After(deadline) {
+				tb.Errorf("%d goroutines left of the %d released", runtime.NumGoroutine()-before, n)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 }
