@@ -332,7 +332,7 @@ func (m *Monitor) document(last *Sample, offset, limit int) *Document {
 	for _, g := range page {
 		d.Groups = append(d.Groups, groupDoc(g))
 	}
-	if offset+limit < max(len(all), len(groups)) {
+	if max(len(all), len(groups))-offset > limit { // not offset+limit, which can overflow
 		d.Page.Next = fmt.Sprintf("?format=json&offset=%d&limit=%d", offset+limit, limit)
 	}
 	return d

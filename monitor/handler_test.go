@@ -105,6 +105,7 @@ func TestHandlerRequests(t *testing.T) {
 		{"GET", "/debug/leaks/?format=json&limit=ten", "yes", 400, "text/plain; charset=utf-8", `limit="ten"`},
 		{"GET", "/debug/leaks/?format=json&offset=-1", "yes", 400, "text/plain; charset=utf-8", `offset="-1": want a number from 0`},
 		{"GET", "/debug/leaks/?format=json&offset=99999999&limit=1", "yes", 200, "application/json", `"findings_omitted": `},
+		{"GET", "/debug/leaks/?format=json&offset=9223372036854775807", "yes", 200, "application/json", `"offset": 9223372036854775807`},
 	} {
 		w := do(tc.method, tc.target, tc.allow)
 		if w.Code != tc.code || w.Header().Get("Content-Type") != tc.contentType || !strings.Contains(w.Body.String(), tc.body) {
