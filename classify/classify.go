@@ -55,6 +55,9 @@ type Classifier struct {
 	// started are the leak candidates whose creator may be such a
 	// connection, checked once every goroutine was read.
 	started []startedBy
+	// live holds the ids of every goroutine read, made on demand by
+	// abandoned once all were.
+	live map[int64]struct{}
 }
 
 // startedBy is one goroutine whose creator is checked for a finished request.

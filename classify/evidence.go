@@ -42,6 +42,9 @@ func (c *Classifier) judge(grp *group) {
 	if min := c.concentrationMin(); f.Count >= min && f.Class != IOWithoutDeadline {
 		f.Evidence = append(f.Evidence, Evidence{Concentration, fmt.Sprintf("%d goroutines wait at this one place; a healthy process of %d goroutines rarely parks %d or more at one line", f.Count, c.total, min)})
 	}
+	if n := c.abandoned(grp); n > 0 {
+		f.Evidence = append(f.Evidence, Evidence{Abandoned, fmt.Sprintf("the %d goroutines that started them have all exited: nothing that started them is left to feed them or wait for them", n)})
+	}
 	if grp.outlived > 0 {
 		f.Evidence = append(f.Evidence, Evidence{OutlivedRequest, fmt.Sprintf("%s started while serving an HTTP request that is over, and still %s", them(grp.outlived), verb(grp.outlived, "waits", "wait"))})
 	}
@@ -101,6 +104,40 @@ func (c *Classifier) outlived() {
 	c.started = nil
 }
 
+// minAbandoners is how many distinct creators, all gone, make evidence:
+// one creator that exited is a daemon's parent; several are a path that
+// starts a goroutine each time it runs and leaves it behind.
+const minAbandoners = 2
+
+// abandoned returns how many distinct goroutines started grp's, when
+// there are at least minAbandoners and none of them is alive; else 0.
+func (c *Classifier) abandoned(grp *group) int {
+	if len(grp.creators) < minAbandoners || !userCode(grp.f.CreatedAt.Func) {
+		return 0
+	}
+	if c.live == nil {
+		c.live = make(map[int64]struct{}, c.total)
+		for _, g := range c.order {
+			for _, id := range g.f.GoroutineIDs {
+				c.live[id] = struct{}{}
+			}
+		}
+	}
+	for id := range grp.creators {
+		if _, ok := c.live[id]; ok {
+			return 0
+		}
+	}
+	return len(grp.creators)
+}
+
+// userCode reports whether fn is outside the runtime, net/http and gRPC,
+// whose goroutines are the servers' own.
+func userCode(fn string) bool {
+	pkg := stack.Func(fn).PkgPath()
+	return pkg != "" && pkg != "net/http" && !strings.HasPrefix(pkg, "google.golang.org/grpc") && !stack.Func(fn).IsRuntime()
+}
+
 // neverWakes says why a wait can never end, when the wait reason alone
 // shows it.
 func neverWakes(class Class, state string) string {
@@ -151,6 +188,8 @@ func (c *Classifier) partialState(g *stack.Goroutine, top int) string {
 		return ""
 	}
 	switch {
+	case strings.ReplaceAll(line, " ", "") == "select{}":
+		return "select (no cases)"
 	case strings.HasPrefix(line, "select {") || line == "select{":
 		return "select"
 	case sendStmt.MatchString(line):

@@ -54,6 +54,9 @@ const (
 	// OutlivedRequest: the goroutines were started while serving an HTTP
 	// request that is over, and still wait.
 	OutlivedRequest EvidenceKind = "outlived-request"
+	// Abandoned: several goroutines started them and all of those have
+	// exited: nothing that started them is left to feed or wait for them.
+	Abandoned EvidenceKind = "abandoned"
 	// LongWait: the goroutines have waited for longer than the wait
 	// plausibly takes (I/O past Config.IOMinutes).
 	LongWait EvidenceKind = "long-wait"
