@@ -5,6 +5,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"unicode"
@@ -64,6 +65,19 @@ func Track(t TrackingT, options ...Option) {
 	run := strconv.FormatInt(runs.Add(1), 10)
 	name := t.Name()
 	setLabels(prev, LabelTest, name, LabelRun, run)
+	// Before Go 1.26 tracebacks cannot show labels: the test's goroutines
+	// are then those born while it runs, as with IgnoreCurrent.
+	var before map[int64]bool
+	if !labelsShown(run) {
+		before = make(map[int64]bool)
+		if _, err := snapshotAll(false, func(g *stack.Goroutine, _ map[int64]origin, _ bool) (bool, bool) {
+			before[g.ID] = true
+			return false, true
+		}, nil); err != nil {
+			t.Error(err)
+			return
+		}
+	}
 	t.Cleanup(func() {
 		// A helper cleanup is reported at the line that registered it,
 		// which as Track is a helper too is the test's call of Track.
@@ -82,6 +96,9 @@ func Track(t TrackingT, options ...Option) {
 			if g.ID == self || o.ignoreIDs[g.ID] {
 				return false, true
 			}
+			if before != nil {
+				return bornOfTest(g, om, self, before, final)
+			}
 			switch r := label(g, LabelRun); r {
 			case run:
 				return true, true
@@ -98,6 +115,52 @@ func Track(t TrackingT, options ...Option) {
 		}
 	})
 }
+
+// bornOfTest decides, where labels cannot be read, whether a goroutine
+// belongs to the test whose goroutine is self: it was born after Track
+// (not in before) and its creators still alive lead to self, not to a
+// goroutine that was there before (the parent test's, which starts the
+// sibling tests). A chain broken by a creator that has exited counts as
+// the test's: it cannot be told, and a leak is not let off for that.
+func bornOfTest(g *stack.Goroutine, om map[int64]origin, self int64, before map[int64]bool, final bool) (kept, decided bool) {
+	if before[g.ID] {
+		return false, true
+	}
+	seen := map[int64]bool{g.ID: true}
+	for id := g.CreatorID; id != 0 && !seen[id]; {
+		if id == self {
+			return true, true
+		}
+		if before[id] {
+			return false, true
+		}
+		seen[id] = true
+		o, ok := om[id]
+		if !ok {
+			return final, final
+		}
+		id = o.creator
+	}
+	return true, true
+}
+
+// labelsShown reports whether this runtime prints the caller's labels in
+// tracebacks (GODEBUG=tracebacklabels, Go 1.26 on), given the run label it
+// has just set. The answer never changes: it is asked once.
+func labelsShown(run string) bool {
+	labelsOnce.Do(func() {
+		_, ls := current(true)
+		for _, l := range ls {
+			labelsWork = labelsWork || l.Key == LabelRun && l.Value == run
+		}
+	})
+	return labelsWork
+}
+
+var (
+	labelsOnce sync.Once
+	labelsWork bool
+)
 
 // tracked reports whether any test called Track: only then do the other
 // checks need labels to name tests.
