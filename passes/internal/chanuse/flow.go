@@ -384,3 +384,47 @@ func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
 	}
 	return false
 }
+
+// Dominates reports whether every path from the entry of g to a node for
+// which target reports true first passes a node for which gate does: the
+// goroutine whose body g is cannot reach target without passing gate.
+func Dominates(g *cfg.CFG, gate, target func(ast.Node) bool) bool {
+	if len(g.Blocks) == 0 {
+		return false
+	}
+	seen := map[*cfg.Block]bool{g.Blocks[0]: true}
+	for q := []*cfg.Block{g.Blocks[0]}; len(q) > 0; {
+		b := q[0]
+		q = q[1:]
+		if b.Kind == cfg.KindSelectCaseBody {
+			if comm := b.Stmt.(*ast.CommClause).Comm; comm != nil {
+				if gate(comm) {
+					continue
+				}
+				if target(comm) {
+					return false
+				}
+			}
+		}
+		stopped := false
+		for _, n := range b.Nodes {
+			if gate(n) {
+				stopped = true
+				break
+			}
+			if target(n) {
+				return false
+			}
+		}
+		if stopped {
+			continue
+		}
+		for _, s := range b.Succs {
+			if !seen[s] {
+				seen[s] = true
+				q = append(q, s)
+			}
+		}
+	}
+	return true
+}
