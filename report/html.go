@@ -24,7 +24,7 @@ type HTMLOptions struct {
 	Source *classify.Source
 	// GoVersion is the Go version of the program, when the input told it.
 	GoVersion string
-	// MaxCards caps the findings drawn as cards (0 means 200); the rest
+	// MaxCards caps the findings drawn as cards (0 means 100); the rest
 	// are counted, and still listed in the table of groups.
 	MaxCards int
 	// MaxRows caps the rows of the table of groups (0 means 1000).
@@ -35,8 +35,8 @@ type HTMLOptions struct {
 // stays under 1 MB (TestHTMLBudget measures it). The icicle draws at
 // most maxNodes frames, each at least minNodeWidth of its width.
 const (
-	maxNodes     = 3000
-	minNodeWidth = 1.0
+	maxNodes     = 1500
+	minNodeWidth = 1.5
 	iciWidth     = 1200.0
 	iciRow       = 18
 	maxDepth     = 64
@@ -80,7 +80,7 @@ func verdictIndex(v classify.Verdict) int {
 // html/template after Escape, never written as markup.
 func HTML(w io.Writer, input string, r *classify.Report, opt HTMLOptions) error {
 	if opt.MaxCards == 0 {
-		opt.MaxCards = 200
+		opt.MaxCards = 100
 	}
 	if opt.MaxRows == 0 {
 		opt.MaxRows = 1000
@@ -148,7 +148,9 @@ type groupRow struct {
 	Minutes int
 	Blocked string
 	Created string
-	Stack   string // outermost frame first, one a line, for the script
+	// Node is the deepest box of the stack chart on this group's stack,
+	// which the script filters by.
+	Node int
 }
 
 type card struct {
@@ -170,6 +172,7 @@ type card struct {
 
 type location struct {
 	Func   string
+	Line   int
 	Place  string // "file.go:12", "" when unknown
 	Path   string
 	Source []codeLine
@@ -257,7 +260,14 @@ func buildPage(input string, r *classify.Report, opt HTMLOptions) *page {
 	p.Biggest = biggest[:min(10, len(biggest))]
 	p.Rows = rows[:min(opt.MaxRows, len(rows))]
 	p.MoreRows = len(rows) - len(p.Rows)
-	p.Icicle = buildIcicle(r)
+	var leaf []int
+	p.Icicle, leaf = buildIcicle(r)
+	for i := range p.Rows {
+		p.Rows[i].Node = leaf[p.Rows[i].Index]
+	}
+	for i := range p.Cards {
+		p.Cards[i].Node = leaf[p.Cards[i].Index]
+	}
 	p.Facts = inputFacts(r, opt)
 	return p
 }
@@ -309,15 +319,8 @@ func classesChart(r *classify.Report) classChart {
 }
 
 func row(i int, f *classify.Finding) groupRow {
-	g := groupRow{Index: i, Verdict: string(f.Verdict), Class: Escape(string(f.Class)), Count: f.Count, Minutes: f.MaxMinutes,
+	return groupRow{Index: i, Verdict: string(f.Verdict), Class: Escape(string(f.Class)), Count: f.Count, Minutes: f.MaxMinutes,
 		Blocked: Escape(f.BlockedAt.Func), Created: Escape(f.CreatedAt.Func)}
-	var b strings.Builder
-	for j := len(f.Stack) - 1; j >= 0; j-- {
-		b.WriteString(Escape(f.Stack[j].Func))
-		b.WriteByte('\n')
-	}
-	g.Stack = b.String()
-	return g
 }
 
 func makeCard(g groupRow, f *classify.Finding, src *classify.Source) card {
@@ -343,7 +346,7 @@ func makeCard(g groupRow, f *classify.Finding, src *classify.Source) card {
 // loc prepares a location for the page, with the lines around it when src
 // can read them.
 func loc(l classify.Location, src *classify.Source) location {
-	out := location{Func: Escape(l.Func), Path: Escape(l.File)}
+	out := location{Func: Escape(l.Func), Path: Escape(l.File), Line: l.Line}
 	if l.File != "" {
 		out.Place = Escape(filepath.Base(l.File)) + ":" + strconv.Itoa(l.Line)
 	}
@@ -514,10 +517,13 @@ type frameNode struct {
 	id     int
 }
 
-func buildIcicle(r *classify.Report) icicle {
-	root := &frameNode{fn: "all goroutines"}
+// buildIcicle returns the chart and, for each finding, the id of the
+// deepest drawn box on its stack.
+func buildIcicle(r *classify.Report) (icicle, []int) {
+	root := &frameNode{fn: "all goroutines", id: -1}
 	var ic icicle
-	for _, f := range r.Findings {
+	leaves := make([]*frameNode, len(r.Findings))
+	for i, f := range r.Findings {
 		v := verdictIndex(f.Verdict)
 		n := root
 		n.count += f.Count
@@ -526,18 +532,22 @@ func buildIcicle(r *classify.Report) icicle {
 		if len(frames) == 0 {
 			frames = []classify.Location{{Func: cmpOr(f.BlockedAt.Func, "(no frames)")}}
 		}
-		for d, j := 1, len(frames)-1; j >= 0; d, j = d+1, j-1 {
-			if d > maxDepth {
+		d := 0
+		for j := len(frames) - 1; j >= 0; j-- {
+			fn := frames[j].Func
+			if j < len(frames)-1 && fn == frames[j+1].Func {
+				continue // recursion draws one box
+			}
+			if d++; d > maxDepth {
 				ic.MaxDeep = true
 				break
 			}
-			fn := frames[j].Func
 			k := n.kids[fn]
 			if k == nil {
 				if n.kids == nil {
 					n.kids = map[string]*frameNode{}
 				}
-				k = &frameNode{fn: fn, depth: d, parent: n}
+				k = &frameNode{fn: fn, depth: d, parent: n, id: -1}
 				n.kids[fn] = k
 				n.order = append(n.order, k)
 			}
@@ -545,6 +555,7 @@ func buildIcicle(r *classify.Report) icicle {
 			k.by[v] += f.Count
 			n = k
 		}
+		leaves[i] = n
 	}
 	// Lay out breadth first, widest first, so that the cap keeps the
 	// frames that stand for the most goroutines and every parent of a
@@ -596,7 +607,14 @@ func buildIcicle(r *classify.Report) icicle {
 			X: round(n.x), W: round(n.w), Y: n.depth * iciRow, Depth: n.depth})
 	}
 	ic.Height = (deepest + 1) * iciRow
-	return ic
+	leaf := make([]int, len(leaves))
+	for i, n := range leaves {
+		for n.id < 0 {
+			n = n.parent
+		}
+		leaf[i] = n.id
+	}
+	return ic, leaf
 }
 
 func cmpOr(a, b string) string {
@@ -614,7 +632,8 @@ func short(fn string) string {
 	return fn[i+1:]
 }
 
-// fit cuts s to what a box w wide shows at about 7 units a character.
+// fit cuts s to what a box w wide shows at about 7 units a character,
+// dropping the package name first.
 func fit(s string, w float64) string {
 	n := int((w - 6) / 7)
 	r := []rune(s)
@@ -623,6 +642,9 @@ func fit(s string, w float64) string {
 		return ""
 	case len(r) <= n:
 		return s
+	}
+	if _, name, ok := strings.Cut(s, "."); ok && len([]rune(name)) <= n {
+		return name
 	}
 	return string(r[:n-1]) + "…"
 }

@@ -15,8 +15,8 @@
     g.li = {
       id: +g.getAttribute("data-i"),
       p: +g.getAttribute("data-p"),
-      x: +g.getAttribute("data-x"),
-      w: +g.getAttribute("data-w"),
+      x: +g.querySelector("rect").getAttribute("x"),
+      w: +g.querySelector("rect").getAttribute("width"),
       fn: g.getAttribute("data-n"),
       rect: g.querySelector("rect"),
       text: g.querySelector("text")
@@ -34,16 +34,23 @@
     return false;
   }
   var items = Array.prototype.slice.call(document.querySelectorAll("#groups tbody tr, article.card"));
+  // Each group knows the deepest box of the chart on its stack: its
+  // frames down to there are searched with its own text.
   items.forEach(function (el) {
-    el.lstack = (el.getAttribute("data-stack") || "").split("\n").filter(Boolean);
-    el.ltext = el.textContent.toLowerCase() + "\n" + el.lstack.join("\n").toLowerCase();
+    el.lnode = byId[el.getAttribute("data-node")] || byId[0];
+    el.ltext = el.textContent.toLowerCase() + "\n" + path(el.lnode).join("\n").toLowerCase();
   });
   var zoom = null, query = "";
+  // fit is the page's fit in Go: the name without its import path, then
+  // without its package, then cut.
   function fit(s, w) {
     var n = Math.floor((w - 6) / 7);
     if (n < 3) return "";
     var short = s.slice(s.lastIndexOf("/") + 1);
-    return short.length <= n ? short : short.slice(0, n - 1) + "\u2026";
+    if (short.length <= n) return short;
+    var dot = short.indexOf(".");
+    if (dot >= 0 && short.length - dot - 1 <= n) return short.slice(dot + 1);
+    return short.slice(0, n - 1) + "\u2026";
   }
   function layout() {
     var top = zoom || byId[0];
@@ -60,10 +67,9 @@
     });
   }
   function filter() {
-    var prefix = zoom && zoom.li.p >= 0 ? path(zoom) : [];
     var shown = 0;
     items.forEach(function (el) {
-      var ok = prefix.every(function (fn, i) { return el.lstack[i] === fn; });
+      var ok = !zoom || under(el.lnode, zoom);
       if (ok && query) ok = el.ltext.indexOf(query) >= 0;
       el.classList.toggle("off", !ok);
       if (ok && el.tagName === "TR") shown++;

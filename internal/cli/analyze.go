@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +37,7 @@ paths a watched service names.`,
 // analyzeFlags are shared by analyze and demo.
 type analyzeFlags struct {
 	format     string
+	output     string
 	sources    listFlag
 	minCount   int
 	minMinutes int
@@ -56,7 +58,8 @@ type analyzeFlags struct {
 
 func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 	fs := newFlags(e, fsName, "[flags] [FILE|URL|-]")
-	fs.StringVar(&a.format, "format", "text", "output `format`: text or json")
+	fs.StringVar(&a.format, "format", "text", "output `format`: text, json or html (one self-contained page)")
+	fs.StringVar(&a.output, "o", "", "write the report to `file` (replaced whole, never half written) instead of stdout")
 	fs.Var(&a.sources, "source", "`dir`ectory to find source files in, by the longest matching path suffix (repeatable); for files and stdin the dump's own paths are tried too, for URLs only these")
 	fs.IntVar(&a.minCount, "min-count", 0, "report suspect groups only with at least `n` goroutines")
 	fs.IntVar(&a.minMinutes, "min-minutes", 0, "report suspect groups only when blocked at least `n` minutes")
@@ -75,8 +78,8 @@ func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 
 // check validates flag values that the flag package cannot.
 func (a *analyzeFlags) check() error {
-	if a.format != "text" && a.format != "json" {
-		return fmt.Errorf("--format %q: want text or json", a.format)
+	if a.format != "text" && a.format != "json" && a.format != "html" {
+		return fmt.Errorf("--format %q: want text, json or html", a.format)
 	}
 	if !slices.Contains([]string{"auto", "always", "never"}, a.color) {
 		return fmt.Errorf("--color %q: want auto, always or never", a.color)
@@ -177,13 +180,24 @@ type output struct {
 // render writes the report and returns the exit code it calls for.
 func (a *analyzeFlags) render(e *env, out output, r *classify.Report) int {
 	notes := append(out.notes, a.filter(r)...)
+	var w io.Writer = e.stdout
+	var buf bytes.Buffer
+	if a.output != "" {
+		w = &buf
+	}
 	var err error
-	if a.format == "json" {
-		err = report.JSON(e.stdout, out.name, r)
-	} else {
-		color := a.color == "always" || (a.color == "auto" && report.Color(e.stdout))
+	switch a.format {
+	case "json":
+		err = report.JSON(w, out.name, r)
+	case "html":
+		err = report.HTML(w, out.name, r, report.HTMLOptions{Notes: notes, Source: a.src})
+	default:
+		color := a.color == "always" || (a.color == "auto" && report.Color(w))
 		opt := report.TextOptions{Color: color, Verbose: a.verbose, Notes: notes}
-		err = report.Text(e.stdout, out.name, r, opt)
+		err = report.Text(w, out.name, r, opt)
+	}
+	if err == nil && a.output != "" {
+		err = replaceFile(a.output, buf.Bytes())
 	}
 	if err != nil {
 		return e.fail("", fmt.Errorf("writing the report: %v", err))

@@ -148,7 +148,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{"dead url", "", []string{"analyze", deadURL}, "connection refused"},
 		{"not pprof", "", []string{"analyze", html.URL}, "not a pprof profile"},
 		{"hanging", "", []string{"analyze", "--timeout", "300ms", hang.URL}, "no complete answer within 300ms"},
-		{"bad format", "", []string{"analyze", "--format", "xml"}, `--format "xml": want text or json`},
+		{"bad format", "", []string{"analyze", "--format", "xml"}, `--format "xml": want text, json or html`},
 		{"bad class", "", []string{"analyze", "--class", "nope"}, `--class "nope": not a class`},
 		{"bad rule", "", []string{"analyze", "--ignore", "/[/"}, "rule \"/[/\""},
 		{"unknown flag", "", []string{"analyze", "--frob"}, "flag provided but not defined: -frob"},
