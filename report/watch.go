@@ -1,0 +1,259 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leakhound/leakhound/classify"
+)
+
+// Point is a count at one sample.
+type Point struct {
+	Time  time.Time `json:"time"`
+	Count int       `json:"count"`
+}
+
+// WatchGroup is one goroutine group of a watched service over time.
+type WatchGroup struct {
+	// Name says what the group is: class, blocking site, creation site.
+	Name    string
+	Finding *classify.Finding // the latest finding of the group
+	History []Point
+	// Growing, Old and Proven are the tracker's flags; Growth is the
+	// count now less the count when first seen.
+	Growing, Old, Proven bool
+	Growth               int
+}
+
+// WatchTarget is one watched service.
+type WatchTarget struct {
+	URL      string // without credentials
+	Input    string // what the last sample was
+	Samples  int
+	Errors   int
+	LastErr  string // "" when the last sample answered
+	Restarts []time.Time
+	Totals   []Point // goroutines in each answered sample
+	// Groups are listed as given: the ones that grew, waited long or
+	// were proven first.
+	Groups []WatchGroup
+	Notes  []string
+}
+
+// WatchOptions configure WatchHTML.
+type WatchOptions struct {
+	Started, Updated time.Time
+	// Final marks the page of a finished watch; until then the page
+	// reloads itself every Refresh.
+	Final   bool
+	Refresh time.Duration
+	// MaxGroups caps the groups charted per service (0 means 24).
+	MaxGroups int
+}
+
+//go:embed watch.tmpl
+var watchText string
+
+var watchTmpl = template.Must(template.New("watch").Funcs(template.FuncMap{
+	"plural": Plural,
+}).Parse(watchText))
+
+// Chart geometry, in SVG units.
+const (
+	chartW, chartH         = 640, 170
+	padL, padR, padT, padB = 52, 16, 12, 30
+)
+
+// WatchHTML writes the page of a watch: per service, its goroutines over
+// time and each group's counts over time on charts with axes and times,
+// growing groups marked. Like HTML it is one self-contained page and
+// escapes everything the services sent.
+func WatchHTML(w io.Writer, targets []WatchTarget, opt WatchOptions) error {
+	if opt.MaxGroups == 0 {
+		opt.MaxGroups = 24
+	}
+	p := watchPage{CSS: template.CSS(htmlCSS), Final: opt.Final, Started: stamp(opt.Started), Updated: stamp(opt.Updated)}
+	if !opt.Final && opt.Refresh > 0 {
+		p.Refresh = max(int(opt.Refresh.Round(time.Second)/time.Second), 2)
+	}
+	for _, t := range targets {
+		v := watchView{URL: Escape(t.URL), Input: Escape(t.Input), Samples: t.Samples, Errors: t.Errors, LastErr: Escape(t.LastErr)}
+		for _, r := range t.Restarts {
+			v.Restarts = append(v.Restarts, stamp(r))
+		}
+		for _, n := range t.Notes {
+			v.Notes = append(v.Notes, Escape(n))
+		}
+		if len(t.Totals) > 0 {
+			v.Now = t.Totals[len(t.Totals)-1].Count
+		}
+		v.Total = timeChart(t.Totals, t.Restarts, false)
+		for i, g := range t.Groups {
+			if i == opt.MaxGroups {
+				v.More = len(t.Groups) - i
+				break
+			}
+			gv := groupView{Name: Escape(g.Name), Growing: g.Growing, Old: g.Old, Proven: g.Proven, Growth: g.Growth,
+				Chart: timeChart(g.History, t.Restarts, g.Growing)}
+			if f := g.Finding; f != nil {
+				gv.Verdict, gv.Class, gv.Count = string(f.Verdict), Escape(string(f.Class)), f.Count
+				gv.Blocked = Escape(f.BlockedAt.Func)
+				gv.Fix = Escape(f.Fix)
+			}
+			if n := len(g.History); n > 0 {
+				gv.Count = g.History[n-1].Count
+			}
+			v.Groups = append(v.Groups, gv)
+		}
+		p.Targets = append(p.Targets, v)
+	}
+	var buf bytes.Buffer
+	if err := watchTmpl.Execute(&buf, p); err != nil {
+		return err
+	}
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+type watchPage struct {
+	CSS              template.CSS
+	Final            bool
+	Refresh          int
+	Started, Updated string
+	Targets          []watchView
+}
+
+type watchView struct {
+	URL, Input      string
+	Samples, Errors int
+	LastErr         string
+	Restarts        []string
+	Notes           []string
+	Now             int
+	Total           chart
+	Groups          []groupView
+	More            int
+}
+
+type groupView struct {
+	Name, Verdict, Class, Blocked, Fix string
+	Count, Growth                      int
+	Growing, Old, Proven               bool
+	Chart                              chart
+}
+
+// chart is a line chart of counts over time with its axes.
+type chart struct {
+	W, H           int
+	X0, X1, Y0, Y1 int // the plot area
+	YT             int // where the ticks below the x axis end
+	Line           string
+	Dots           []dot
+	XTicks, YTicks []tick
+	Marks          []tick // restarts
+	Growing        bool
+	Empty          bool
+	Last           dot
+}
+
+type dot struct {
+	X, Y  float64
+	Count int
+	Time  string
+}
+
+type tick struct {
+	Pos   float64
+	Label string
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format("2006-01-02 15:04:05 MST")
+}
+
+// timeChart lays out pts: time along x, from the first sample to the
+// last; counts along y from 0 to a round number above the highest.
+func timeChart(pts []Point, restarts []time.Time, growing bool) chart {
+	c := chart{W: chartW, H: chartH, X0: padL, X1: chartW - padR, Y0: padT, Y1: chartH - padB, YT: chartH - padB + 5, Growing: growing}
+	if len(pts) == 0 {
+		c.Empty = true
+		return c
+	}
+	t0, t1 := pts[0].Time, pts[len(pts)-1].Time
+	span := t1.Sub(t0)
+	hi := 0
+	for _, p := range pts {
+		hi = max(hi, p.Count)
+	}
+	top, step := niceMax(hi)
+	x := func(t time.Time) float64 {
+		if span <= 0 {
+			return float64(c.X0+c.X1) / 2
+		}
+		return float64(c.X0) + float64(c.X1-c.X0)*float64(t.Sub(t0))/float64(span)
+	}
+	y := func(n int) float64 { return float64(c.Y1) - float64(c.Y1-c.Y0)*float64(n)/float64(top) }
+	var line strings.Builder
+	for i, p := range pts {
+		d := dot{X: round(x(p.Time)), Y: round(y(p.Count)), Count: p.Count, Time: p.Time.Format("15:04:05")}
+		if i > 0 {
+			line.WriteByte(' ')
+		}
+		fmt.Fprintf(&line, "%s,%s", strconv.FormatFloat(d.X, 'f', -1, 64), strconv.FormatFloat(d.Y, 'f', -1, 64))
+		// Dots only where they stay apart; the line shows the rest.
+		if len(pts) <= 60 {
+			c.Dots = append(c.Dots, d)
+		}
+		c.Last = d
+	}
+	c.Line = line.String()
+	for v := 0; v <= top; v += step {
+		c.YTicks = append(c.YTicks, tick{Pos: round(y(v)), Label: strconv.Itoa(v)})
+	}
+	layout := "15:04:05"
+	if span >= 24*time.Hour {
+		layout = "Jan 2 15:04"
+	}
+	n := 4
+	if span <= 0 {
+		n = 0
+	}
+	for i := 0; i <= n; i++ {
+		t := t0.Add(span * time.Duration(i) / time.Duration(max(n, 1)))
+		c.XTicks = append(c.XTicks, tick{Pos: round(x(t)), Label: t.Format(layout)})
+	}
+	for _, r := range restarts {
+		if !r.Before(t0) && !r.After(t1) {
+			c.Marks = append(c.Marks, tick{Pos: round(x(r)), Label: "restart " + r.Format("15:04:05")})
+		}
+	}
+	return c
+}
+
+// niceMax returns a round top for an axis that must reach hi, and the
+// step between its ticks: 1, 2 or 5 times a power of ten.
+func niceMax(hi int) (top, step int) {
+	if hi <= 4 {
+		return max(hi, 1), 1
+	}
+	raw := float64(hi) / 4
+	pow := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*pow >= raw {
+			step = int(m * pow)
+			break
+		}
+	}
+	top = (hi + step - 1) / step * step
+	return top, step
+}
