@@ -96,6 +96,15 @@ const maxGoroutines = int64(min(1<<40, math.MaxInt))
 
 type span struct{ off, end int }
 
+// notProfile is ErrInvalid for bytes that are no profile at all.
+type notProfile struct{ err error }
+
+func (e notProfile) Error() string {
+	return "not a pprof profile: " + strings.TrimPrefix(e.err.Error(), ErrInvalid.Error()+": ")
+}
+
+func (e notProfile) Unwrap() error { return e.err }
+
 // decoder holds what one pass over the profile's top level found: where
 // each message is, not what it holds, so that counting and bounding come
 // before any allocation for the messages themselves.
@@ -124,7 +133,11 @@ type decoder struct {
 // decode reads data; keep=false only validates and counts.
 func decode(data []byte, lim Limits, keep bool) (*Profile, error) {
 	d := &decoder{lim: lim, data: data}
-	if err := d.top(); err != nil {
+	if n, err := d.top(); err != nil {
+		if n == 0 && errors.Is(err, ErrInvalid) {
+			// Bytes that fail at their first field are not a profile.
+			return nil, notProfile{err}
+		}
 		return nil, err
 	}
 	if len(d.strings) == 0 {
@@ -169,9 +182,11 @@ func decode(data []byte, lim Limits, keep bool) (*Profile, error) {
 
 // top walks the Profile message, noting where each sample, mapping,
 // location, function and string is.
-func (d *decoder) top() error {
+// It returns how many fields it read.
+func (d *decoder) top() (int, error) {
 	w := walker{b: d.data, kind: "profile", top: true}
 	var f field
+	n := 0
 	add := func(list *[]span, max int, name, what string) error {
 		if err := w.want(&f, wireBytes); err != nil {
 			return err
@@ -183,32 +198,32 @@ func (d *decoder) top() error {
 		*list = append(*list, span{end - len(f.b), end})
 		return nil
 	}
-	for {
+	for ; ; n++ {
 		ok, err := w.next(&f)
 		if err != nil || !ok {
-			return err
+			return n, err
 		}
 		switch f.num {
 		case 1: // sample_type
 			if err := w.want(&f, wireBytes); err != nil {
-				return err
+				return n, err
 			}
 			if len(d.types) == 64 {
-				return w.errorf(w.off, "more than 64 sample types")
+				return n, w.errorf(w.off, "more than 64 sample types")
 			}
 			vt := w.sub(&f, "sample type", len(d.types)+1)
 			var typ int64
 			for {
 				ok, err := vt.next(&f)
 				if err != nil {
-					return err
+					return n, err
 				}
 				if !ok {
 					break
 				}
 				if f.num == 1 {
 					if err := vt.want(&f, wireVarint); err != nil {
-						return err
+						return n, err
 					}
 					typ = int64(f.v)
 				}
@@ -226,7 +241,7 @@ func (d *decoder) top() error {
 			err = add(&d.strings, d.lim.Strings, "Strings", "strings in the string table")
 		}
 		if err != nil {
-			return err
+			return n, err
 		}
 	}
 }

@@ -58,7 +58,7 @@ func TestNotGoroutine(t *testing.T) {
 	if _, err := Parse(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), "not a goroutine profile") {
 		t.Errorf("heap profile: err = %v", err)
 	}
-	if _, err := Parse(strings.NewReader("garbage")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "invalid pprof profile") {
+	if _, err := Parse(strings.NewReader("garbage")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "not a pprof profile") {
 		t.Errorf("garbage: err = %v", err)
 	}
 }

@@ -29,6 +29,10 @@ type SyntaxError struct {
 	Line int    // 1-based line number in the input
 	Text string // the line, cut to 120 bytes
 	Msg  string
+	// Truncated is set when the input ends before its format says it
+	// should: after a call with no file:line, or before a debug=1
+	// profile's records add up to its total.
+	Truncated bool
 }
 
 func (e *SyntaxError) Error() string {
@@ -111,7 +115,8 @@ func Parse(r io.Reader, opt Options) ([]*Goroutine, error) {
 // slices are reused by the next call: Clone what you keep.
 func (p *Parser) Goroutine() *Goroutine { return &p.g }
 
-// Err returns the error that stopped the parser, nil at the end of input.
+// Err returns the error that stopped the parser, nil at the end of input:
+// a *SyntaxError, a *LimitError, or the reader's error, wrapped.
 func (p *Parser) Err() error { return p.err }
 
 // Clone returns a copy of g that shares nothing with the parser.
@@ -158,7 +163,13 @@ func (p *Parser) Next() bool {
 			line, long = p.lr.next()
 		}
 		if line == nil {
-			if st == stFile && !p.skip("the input ends after a call, before its file:line", nil) {
+			if err := p.lr.err; err != io.EOF {
+				// A read error is not the end of the dump: what was read
+				// is not all there is.
+				p.err = fmt.Errorf("after line %d: %w", p.lr.n, err)
+				return false
+			}
+			if st == stFile && !p.skipCut("the input ends after a call, before its file:line", nil) {
 				return false
 			}
 			if st == stText && !p.profileEnds(nil) {
@@ -330,13 +341,22 @@ func (p *Parser) Next() bool {
 // skip reports a line it cannot parse: an error that stops the parser, or
 // in lenient mode a warning, after which parsing goes on.
 func (p *Parser) skip(msg string, l []byte) bool {
+	return p.skipError(&SyntaxError{Msg: msg}, l)
+}
+
+// skipCut is skip for an input that ends early.
+func (p *Parser) skipCut(msg string, l []byte) bool {
+	return p.skipError(&SyntaxError{Msg: msg, Truncated: true}, l)
+}
+
+func (p *Parser) skipError(e *SyntaxError, l []byte) bool {
 	if p.err != nil {
 		return false // a limit, which no leniency skips
 	}
 	if len(l) > 120 {
 		l = l[:120]
 	}
-	e := &SyntaxError{Line: p.lr.n, Text: string(l), Msg: msg}
+	e.Line, e.Text = p.lr.n, string(l)
 	if p.opt.Lenient {
 		if p.opt.Warn != nil {
 			p.opt.Warn(e)
@@ -772,6 +792,9 @@ func (p *Parser) profileEnds(l []byte) bool {
 	}
 	msg := fmt.Sprintf("%s when the records add up to %d of the profile's total of %d: the profile was cut short", where, pr.sum, pr.total)
 	pr.open = false
+	if l == nil {
+		return p.skipCut(msg, l)
+	}
 	return p.skip(msg, l)
 }
 

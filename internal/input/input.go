@@ -6,6 +6,7 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
@@ -13,31 +14,49 @@ import (
 	"github.com/leakhound/leakhound/stack"
 )
 
-// Options configure Read.
+// Options configure Read. Text is read as it streams, within
+// Options.Limits for each goroutine; a protobuf profile is read whole,
+// within MaxProto and Proto.
 type Options struct {
 	stack.Options
-	// MaxProto bounds a protobuf profile, which is read whole.
+	// MaxProto bounds a protobuf profile as it arrives (gzipped, usually);
+	// 0 means 256 MiB, negative no bound. More is a *stack.LimitError.
 	MaxProto int64
+	// Proto bounds the profile once decompressed and what it may hold;
+	// the zero value takes pprofstack.DefaultLimits.
+	Proto pprofstack.Limits
 }
 
+// DefaultMaxProto is what a zero Options.MaxProto stands for.
+const DefaultMaxProto = 256 << 20
+
 // Read feeds every goroutine in r to add and returns how many it found. add
-// must not keep the goroutine it is given (it is reused); Clone it.
+// must not keep the goroutine it is given (it is reused); Clone it. An
+// input that cannot be read, or that ends before its format says it does,
+// is an error, never a smaller dump.
 func Read(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	head, _ := br.Peek(3)
+	head, err := br.Peek(3)
+	if err != nil && err != io.EOF {
+		return 0, err
+	}
 	if isProto(head) {
 		max := opt.MaxProto
 		if max == 0 {
-			max = 256 << 20
+			max = DefaultMaxProto
 		}
-		gs, err := pprofstack.Parse(io.LimitReader(br, max))
+		var in io.Reader = br
+		if max > 0 {
+			in = &capped{r: br, left: max, max: max}
+		}
+		p, err := pprofstack.Decode(in, opt.Proto)
 		if err != nil {
 			return 0, err
 		}
-		for _, g := range gs {
+		for _, g := range p.Goroutines {
 			add(g)
 		}
-		return len(gs), nil
+		return len(p.Goroutines), nil
 	}
 	p := stack.NewParser(br, opt.Options)
 	n := 0
@@ -46,6 +65,30 @@ func Read(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
 		n++
 	}
 	return n, p.Err()
+}
+
+// capped fails, rather than ending early as io.LimitReader does, when its
+// reader holds more than max bytes: a profile cut at the bound would read
+// as a smaller one.
+type capped struct {
+	r         io.Reader
+	left, max int64
+}
+
+func (c *capped) Read(b []byte) (int, error) {
+	if c.left <= 0 {
+		var one [1]byte
+		if n, _ := io.ReadFull(c.r, one[:]); n == 0 {
+			return 0, io.EOF
+		}
+		return 0, &stack.LimitError{Limit: "input.Options.MaxProto", What: "bytes of protobuf profile", Max: c.max}
+	}
+	if int64(len(b)) > c.left {
+		b = b[:c.left]
+	}
+	n, err := c.r.Read(b)
+	c.left -= int64(n)
+	return n, err
 }
 
 // isProto tells a gzip stream (how pprof serves debug=0) or an uncompressed
@@ -59,4 +102,16 @@ func isProto(head []byte) bool {
 // ErrEmpty is returned by callers when the input held no goroutine.
 func ErrEmpty(name string) error {
 	return fmt.Errorf("%s: no goroutine dump or profile found (expected runtime.Stack output, a panic, /debug/pprof/goroutine?debug=1|2, or a protobuf profile)", name)
+}
+
+// Truncated reports whether err says the input ended before its format
+// says it should: a protobuf profile or gzip stream cut short, a debug=1
+// profile whose records fall short of its total, or a text dump that ends
+// inside a goroutine.
+func Truncated(err error) bool {
+	if errors.Is(err, pprofstack.ErrTruncated) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	var se *stack.SyntaxError
+	return errors.As(err, &se) && se.Truncated
 }
