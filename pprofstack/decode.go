@@ -123,8 +123,10 @@ type decoder struct {
 	locIdx map[uint64]int32
 	fnIdx  map[uint64]int32
 	nlines []int32 // lines (frames) of each location
-	fnName []int64 // string index of each function's name
-	fnFile []int64
+	fnName  []int64 // string index of each function's name
+	fnFile  []int64
+	fnStart []int64 // each function's first line, 0 when the profile omits it
+	starts  []int64 // the start line of each frame of the stack at hand
 
 	strs  map[int64]string // strings converted so far
 	names map[int32]string // function names shortened so far
@@ -350,6 +352,7 @@ func (d *decoder) functionTable() error {
 	d.fnIdx = make(map[uint64]int32, len(d.functions))
 	d.fnName = make([]int64, len(d.functions))
 	d.fnFile = make([]int64, len(d.functions))
+	d.fnStart = make([]int64, len(d.functions))
 	for i, s := range d.functions {
 		w := d.msg(s, "function", i+1)
 		var f field
@@ -371,6 +374,8 @@ func (d *decoder) functionTable() error {
 			switch f.num {
 			case 1:
 				id = f.v
+			case 5:
+				d.fnStart[i] = int64(min(f.v, math.MaxInt32))
 			case 2, 3, 4:
 				if err := d.strIndex(&w, f.v, "a name"); err != nil {
 					return err
@@ -567,7 +572,7 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 
 		// Every location must exist, kept or not, and the frames count
 		// before they are kept.
-		frames = frames[:0]
+		frames, d.starts = frames[:0], d.starts[:0]
 		h := uint64(14695981039346656037)
 		for _, id := range locs {
 			li, ok := d.locIdx[id]
@@ -594,7 +599,7 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		if !keep {
 			continue
 		}
-		g := &stack.Goroutine{Count: int(count), Leaked: leaked, Stack: slices.Clone(frames)}
+		g := &stack.Goroutine{Count: int(count), Leaked: leaked, Stack: slices.Clone(frames), State: nilParkState(frames, d.starts)}
 		for _, kv := range lbls {
 			k, err := d.str(kv[0])
 			if err != nil {
@@ -680,5 +685,6 @@ func (d *decoder) appendFrames(frames []stack.Frame, li int32, keep bool) ([]sta
 			return frames, err
 		}
 		frames = append(frames, stack.Frame{Func: stack.Func(name), File: file, Line: n})
+		d.starts = append(d.starts, d.fnStart[fn])
 	}
 }

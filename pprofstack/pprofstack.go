@@ -102,7 +102,7 @@ func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
 			continue
 		}
 		total += n
-		g := &stack.Goroutine{Count: int(n), Leaked: leaked}
+		g := &stack.Goroutine{Count: int(n), Leaked: leaked, State: nilChanState(s)}
 		for _, loc := range s.Location {
 			if loc == nil {
 				return nil, fmt.Errorf("%w: sample %d points at a location the profile does not define", ErrInvalid, i+1)
