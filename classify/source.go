@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,16 +57,22 @@ type sourceFile struct {
 
 // Line returns line n of file, without surrounding space.
 func (s *Source) Line(file string, n int) (string, bool) {
-	lines := s.lines(file, n)
+	lines := s.linesTo(file, n)
 	if n < 1 || n > len(lines) {
 		return "", false
 	}
 	return strings.TrimSpace(lines[n-1]), true
 }
 
-// lines returns the lines of file read so far, at least through line
+// lines returns the lines of file, as many as the caps allow, for the
+// callers that scan a whole file.
+func (s *Source) lines(file string) []string {
+	return s.linesTo(file, math.MaxInt-sourceReadMore)
+}
+
+// linesTo returns the lines of file read so far, at least through line
 // upto when the file has it. The slice is not to be changed.
-func (s *Source) lines(file string, upto int) []string {
+func (s *Source) linesTo(file string, upto int) []string {
 	if s == nil || file == "" || !strings.HasSuffix(file, ".go") || upto < 1 {
 		return nil
 	}
@@ -126,7 +133,7 @@ func (f *sourceFile) read(upto int) {
 		return
 	}
 	r := bufio.NewReaderSize(io.LimitReader(file, maxSourceFile), 16<<10)
-	lines := make([]string, 0, min(upto, 1<<16))
+	lines := make([]string, 0, min(upto, 1<<10))
 	size := 0
 	for len(lines) < upto {
 		line, err := readLine(r)
@@ -223,7 +230,7 @@ func regular(p string) bool {
 // selectCases returns the "case" lines of the select statement that starts
 // at line n of file, or nil when it cannot be read.
 func (s *Source) selectCases(file string, n int) []string {
-	lines := s.lines(file, n+200)
+	lines := s.linesTo(file, n+200)
 	if n < 1 || n > len(lines) || !strings.Contains(lines[n-1], "select") {
 		return nil
 	}
@@ -245,7 +252,7 @@ func (s *Source) selectCases(file string, n int) []string {
 // findBack returns the nearest line at or before n (looking back at most
 // limit lines) that contains want, with its number.
 func (s *Source) findBack(file string, n, limit int, want func(string) bool) (string, int) {
-	lines := s.lines(file, n)
+	lines := s.linesTo(file, n)
 	for i := min(n, len(lines)); i >= 1 && i > n-limit; i-- {
 		if l := strings.TrimSpace(lines[i-1]); want(l) {
 			return l, i
@@ -256,7 +263,7 @@ func (s *Source) findBack(file string, n, limit int, want func(string) bool) (st
 
 // findForward is findBack in the other direction.
 func (s *Source) findForward(file string, n, limit int, want func(string) bool) (string, int) {
-	lines := s.lines(file, n+limit)
+	lines := s.linesTo(file, n+limit)
 	for i := max(n, 1); i <= len(lines) && i < n+limit; i++ {
 		if l := strings.TrimSpace(lines[i-1]); want(l) {
 			return l, i
