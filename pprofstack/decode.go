@@ -119,10 +119,10 @@ type decoder struct {
 	functions []span
 	strings   []span
 
-	mapIdx map[uint64]int32 // index of each mapping, location and function by id
-	locIdx map[uint64]int32
-	fnIdx  map[uint64]int32
-	nlines []int32 // lines (frames) of each location
+	mapIdx  map[uint64]int32 // index of each mapping, location and function by id
+	locIdx  map[uint64]int32
+	fnIdx   map[uint64]int32
+	nlines  []int32 // lines (frames) of each location
 	fnName  []int64 // string index of each function's name
 	fnFile  []int64
 	fnStart []int64 // each function's first line, 0 when the profile omits it
