@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -63,17 +64,145 @@ func readAll(r io.Reader, lim Limits) ([]byte, error) {
 	if max < 0 {
 		max = math.MaxInt64 - 1
 	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		if gzipped {
-			return nil, gzipError(err)
+	// Read in steps, checking each top-level field as soon as its header
+	// arrives: a stream that is no profile, or that declares more than
+	// the limits allow, stops before its bytes pile up.
+	data := make([]byte, 0, 64<<10)
+	scan := prescan{lim: lim}
+	for {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, int(min(int64(cap(data)), max+1-int64(len(data)))))
 		}
-		return nil, fmt.Errorf("reading the profile: %w", err)
+		n, err := r.Read(data[len(data):min(int64(cap(data)), max+1)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > max {
+			return nil, &stack.LimitError{Limit: "pprofstack.Limits.Bytes", What: "bytes of profile once decompressed", Max: max}
+		}
+		if perr := scan.advance(data); perr != nil {
+			return nil, perr
+		}
+		switch {
+		case err == io.EOF:
+			return data, nil
+		case err != nil && gzipped:
+			return nil, gzipError(err)
+		case err != nil:
+			return nil, fmt.Errorf("reading the profile: %w", err)
+		}
 	}
-	if int64(len(data)) > max {
-		return nil, &stack.LimitError{Limit: "pprofstack.Limits.Bytes", What: "bytes of profile once decompressed", Max: max}
+}
+
+// prescan follows the profile's top-level fields while it is read, and
+// fails as soon as one is impossible or past a limit: a field of a kind
+// profiles do not use, a message larger than any within the limits, more
+// samples, locations, functions, mappings or strings than allowed.
+type prescan struct {
+	lim    Limits
+	off    int // start of the next field's key
+	counts [7]int
+}
+
+func (s *prescan) advance(data []byte) error {
+	w := walker{kind: "profile", top: true}
+	for {
+		b := data[s.off:]
+		key, n := binary.Uvarint(b)
+		if n == 0 {
+			return nil // the key is not all here yet
+		}
+		w.b, w.base = data, 0
+		if n < 0 {
+			return w.errorf(s.off, "varint longer than 64 bits")
+		}
+		num, typ := key>>3, int(key&7)
+		if num == 0 || num > 1<<29 {
+			return notProfileAt(s.off, w.errorf(s.off, "field number %d", num))
+		}
+		var size uint64
+		switch typ {
+		case wireVarint:
+			if _, m := binary.Uvarint(b[n:]); m == 0 {
+				return nil
+			} else if m < 0 {
+				return w.errorf(s.off, "varint longer than 64 bits")
+			} else {
+				n += m
+			}
+		case wireFixed64:
+			size = 8
+		case wireFixed32:
+			size = 4
+		case wireBytes:
+			l, m := binary.Uvarint(b[n:])
+			if m == 0 {
+				return nil
+			}
+			if m < 0 {
+				return w.errorf(s.off, "varint longer than 64 bits")
+			}
+			n += m
+			size = l
+			if err := s.bound(int(num), l); err != nil {
+				return err
+			}
+		default:
+			return notProfileAt(s.off, w.errorf(s.off, "field %d has wire type %d, which profiles do not use", num, typ))
+		}
+		if uint64(len(b)-n) < size {
+			return nil // the payload is not all here yet
+		}
+		s.off += n + int(size)
+		if num >= 2 && num <= 6 {
+			s.counts[num]++
+			var err error
+			switch num {
+			case 2:
+				err = check(s.counts[num], s.lim.Samples, "Samples", "samples")
+			case 3:
+				err = check(s.counts[num], s.lim.Mappings, "Mappings", "mappings")
+			case 4:
+				err = check(s.counts[num], s.lim.Locations, "Locations", "locations")
+			case 5:
+				err = check(s.counts[num], s.lim.Functions, "Functions", "functions")
+			case 6:
+				err = check(s.counts[num], s.lim.Strings, "Strings", "strings in the string table")
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
-	return data, nil
+}
+
+// bound checks the declared length of a top-level field: a string within
+// NameBytes, any message within what the limits let one hold.
+func (s *prescan) bound(num int, l uint64) error {
+	if num == 6 {
+		if s.lim.NameBytes >= 0 && l > uint64(s.lim.NameBytes) {
+			return check(int(min(l, math.MaxInt32)), s.lim.NameBytes, "NameBytes", "bytes in one name or label")
+		}
+		return nil
+	}
+	// A sample holds at most Frames location ids and LabelBytes of
+	// labels; a location at most Frames lines; the rest is small.
+	max := uint64(4 << 10)
+	if s.lim.Frames < 0 || s.lim.LabelBytes < 0 {
+		return nil
+	}
+	max += uint64(s.lim.Frames)*32 + uint64(s.lim.LabelBytes)*2
+	if l > max {
+		return &stack.LimitError{Limit: "pprofstack.Limits.Frames", What: "bytes in one message of the profile (Frames and LabelBytes bound it)", Max: int64(max)}
+	}
+	return nil
+}
+
+// notProfileAt marks an error at the very first byte as bytes that are no
+// profile at all.
+func notProfileAt(off int, err error) error {
+	if off == 0 {
+		return notProfile{err}
+	}
+	return err
 }
 
 // gzipError tells a stream cut short from one that is not gzip at all.
@@ -113,7 +242,7 @@ type decoder struct {
 	data []byte
 
 	types     []int64 // string index of each sample type
-	samples   []span
+	nsamples  int // samples are walked again in place, not noted
 	mappings  []span
 	locations []span
 	functions []span
@@ -232,7 +361,10 @@ func (d *decoder) top() (int, error) {
 			}
 			d.types = append(d.types, typ)
 		case 2:
-			err = add(&d.samples, d.lim.Samples, "Samples", "samples")
+			if err = w.want(&f, wireBytes); err == nil {
+				d.nsamples++
+				err = check(d.nsamples, d.lim.Samples, "Samples", "samples")
+			}
 		case 3:
 			err = add(&d.mappings, d.lim.Mappings, "Mappings", "mappings")
 		case 4:
@@ -510,8 +642,17 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 	var lbls [][2]int64 // its string labels, as string indices
 	var frames []stack.Frame
 	totalFrames := 0
-	for i, s := range d.samples {
-		w := d.msg(s, "sample", i+1)
+	top := walker{b: d.data, kind: "profile", top: true}
+	var tf field
+	for i := 0; ; {
+		if ok, err := top.next(&tf); err != nil || !ok {
+			return err
+		}
+		if tf.num != 2 {
+			continue
+		}
+		i++
+		w := walker{b: tf.b, base: top.off - len(tf.b), kind: "sample", idx: i}
 		var f field
 		var count int64
 		values := 0
@@ -547,7 +688,7 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 					return err
 				}
 				var key, str int64
-				key, str, err = d.label(&w, &f, i)
+				key, str, err = d.label(&w, &f, i-1)
 				if err == nil && str != 0 {
 					labelBytes += int(d.strings[key].end-d.strings[key].off) + int(d.strings[str].end-d.strings[str].off) + 2
 					if err = check(labelBytes, d.lim.LabelBytes, "LabelBytes", "bytes of labels in one sample"); err == nil {
@@ -600,6 +741,9 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 			continue
 		}
 		g := &stack.Goroutine{Count: int(count), Leaked: leaked, Stack: slices.Clone(frames), State: nilParkState(frames, d.starts)}
+		if len(g.Stack) == 0 {
+			g.Stack = nil // a sample the runtime could not walk
+		}
 		for _, kv := range lbls {
 			k, err := d.str(kv[0])
 			if err != nil {
@@ -614,7 +758,6 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		slices.SortStableFunc(g.Labels, func(a, b stack.Label) int { return strings.Compare(a.Key, b.Key) })
 		p.Goroutines = append(p.Goroutines, g)
 	}
-	return nil
 }
 
 // label reads a Label message: its key and string value, as indices.

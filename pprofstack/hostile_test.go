@@ -248,16 +248,29 @@ var hostile = []struct {
 		return gz(sound("goroutine").labeled(1, ls, 1).bytes())
 	}, "", nil, "pprofstack.Limits.LabelBytes"},
 	{"bomb.pb.gz", func() []byte {
-		// 150 MiB of one byte: past Limits.Bytes, 150 KB gzipped.
+		// 100 MiB of time_nanos fields, which no count bounds: past
+		// Limits.Bytes, 100 KB gzipped.
 		var out bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
-		chunk := make([]byte, 1<<20)
-		for range 150 {
+		zw.Write(sound("goroutine").bytes())
+		chunk := bytes.Repeat([]byte{0x48, 0x00}, 1<<19)
+		for range 100 {
 			zw.Write(chunk)
 		}
 		zw.Close()
 		return out.Bytes()
 	}, "", nil, "pprofstack.Limits.Bytes"},
+	{"zeros.pb.gz", func() []byte {
+		// 100 MiB of zeros: no profile, told at the first byte.
+		var out bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
+		chunk := make([]byte, 1<<20)
+		for range 100 {
+			zw.Write(chunk)
+		}
+		zw.Close()
+		return out.Bytes()
+	}, "not a pprof profile", ErrInvalid, ""},
 }
 
 // TestHostile reads each input of the corpus both ways, Decode and

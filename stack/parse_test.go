@@ -347,7 +347,9 @@ func TestFunc(t *testing.T) {
 // TestTestdata parses the real dumps kept as fuzz seeds, strictly.
 func TestTestdata(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
-	if len(files) < 5 {
+	healthy, _ := filepath.Glob(filepath.Join("..", "testdata", "healthy", "*", "*.debug[12].txt"))
+	files = append(files, healthy...)
+	if len(files) < 20 {
 		t.Fatalf("only %d dumps in testdata", len(files))
 	}
 	for _, file := range files {

@@ -134,7 +134,7 @@ func TestHostile(t *testing.T) {
 	for _, file := range files {
 		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
-			rep, n, err := pipeline(read(t, name))
+			rep, n, err := pipeline(read(t, name), pprofstack.Limits{})
 			sound := strings.HasPrefix(name, "sound") || name == "race-report.txt" || strings.HasPrefix(name, "labels-") ||
 				name == "goroutineleak-debug1.txt" || name == "bom.txt"
 			if !sound {
@@ -162,9 +162,9 @@ func TestHostile(t *testing.T) {
 }
 
 // pipeline reads in, classifies and renders as the CLI does.
-func pipeline(in []byte) (*classify.Report, int, error) {
+func pipeline(in []byte, lim pprofstack.Limits) (*classify.Report, int, error) {
 	c := classify.New(classify.Config{})
-	n, err := Read(bytes.NewReader(in), Options{Options: stack.Options{Passthrough: io.Discard}}, c.Add)
+	n, err := Read(bytes.NewReader(in), Options{Options: stack.Options{Passthrough: io.Discard}, Proto: lim}, c.Add)
 	if err != nil {
 		return nil, n, err
 	}
@@ -189,12 +189,12 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if len(b) < 64<<10 {
-			f.Add(b)
-		}
+		f.Add(b)
 	}
+	// Small limits keep each run short: some seeds expand to megabytes.
+	lim := pprofstack.Limits{Bytes: 1 << 20, TotalFrames: 1 << 16, Samples: 1 << 14}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		r, _, err := pipeline(in)
+		r, _, err := pipeline(in, lim)
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error on more than one line: %q", err)
