@@ -242,7 +242,7 @@ type decoder struct {
 	data []byte
 
 	types     []int64 // string index of each sample type
-	nsamples  int // samples are walked again in place, not noted
+	nsamples  int     // samples are walked again in place, not noted
 	mappings  []span
 	locations []span
 	functions []span
