@@ -273,11 +273,17 @@ var hostile = []struct {
 	}, "not a pprof profile", ErrInvalid, ""},
 }
 
+// heavy inputs expand to tens of megabytes before a limit stops them.
+var heavy = map[string]bool{"bomb.pb.gz": true, "zeros.pb.gz": true, "many-frames.pb.gz": true, "empty-samples.pb.gz": true}
+
 // TestHostile reads each input of the corpus both ways, Decode and
 // Read+Goroutines, and checks the clear error or the right result.
 func TestHostile(t *testing.T) {
 	for _, tc := range hostile {
 		t.Run(tc.name, func(t *testing.T) {
+			if raceEnabled && heavy[tc.name] {
+				t.Skip("expands to tens of megabytes: too slow under the race detector")
+			}
 			in := tc.in()
 			path := filepath.Join("..", "testdata", "hostile", tc.name)
 			if *update {

@@ -74,7 +74,12 @@ type Parser struct {
 	nframes int // frames and ancestors of the goroutine at hand
 	labelB  int // bytes of its labels
 	prof    profile
+	counted int64 // goroutines the records counted so far
 }
+
+// maxGoroutines is more goroutines than any process holds (at 2 KiB of
+// stack each, 2 PiB).
+const maxGoroutines = 1 << 40
 
 // profile is the debug=1 profile being read: the runtime writes
 // "goroutine profile: total N" and then records whose counts add up to N,
@@ -731,6 +736,13 @@ func (p *Parser) record(l []byte) bool {
 	if n == 0 && !p.skip("a record of 0 goroutines", l) {
 		return false
 	}
+	// Counts that add up to more goroutines than a process can hold are
+	// not true, and would overflow a total.
+	if n > maxGoroutines-p.counted {
+		p.skip(fmt.Sprintf("a record of %d goroutines, which takes the total past what a process can hold", n), l)
+		return false
+	}
+	p.counted += n
 	if pr := &p.prof; pr.kind != profNone {
 		if !pr.open || n > pr.total-pr.sum {
 			p.skip(fmt.Sprintf("the records add up to more than the profile's total of %d", pr.total), l)

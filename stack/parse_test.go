@@ -270,6 +270,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"debug=1 profile cut short before text", "goroutine profile: total 5\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n\nexit status 2\n", 5},
 		{"debug=1 records past the total", "goroutine profile: total 1\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 2},
 		{"debug=1 record of none", "0 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 1},
+		{"debug=1 counts past any process", "999999999999999999 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tc.in), Options{})
