@@ -36,6 +36,9 @@ type SyntaxError struct {
 }
 
 func (e *SyntaxError) Error() string {
+	if e.Text == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
 	return fmt.Sprintf("line %d: %s: %q", e.Line, e.Msg, e.Text)
 }
 
