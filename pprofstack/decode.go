@@ -86,6 +86,9 @@ func readAll(r io.Reader, lim Limits) ([]byte, error) {
 			return data, nil
 		case err != nil && gzipped:
 			return nil, gzipError(err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			// A gzip stream its caller opened, cut short.
+			return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
 		case err != nil:
 			return nil, fmt.Errorf("reading the profile: %w", err)
 		}

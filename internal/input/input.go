@@ -6,6 +6,7 @@ package input
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -16,11 +17,12 @@ import (
 
 // Options configure Read. Text is read as it streams, within
 // Options.Limits for each goroutine; a protobuf profile is read whole,
-// within MaxProto and Proto.
+// within MaxProto and Proto. Either may come gzipped.
 type Options struct {
 	stack.Options
-	// MaxProto bounds a protobuf profile as it arrives (gzipped, usually);
-	// 0 means 256 MiB, negative no bound. More is a *stack.LimitError.
+	// MaxProto bounds a protobuf profile, or any gzipped input, as it
+	// arrives; 0 means 256 MiB, negative no bound. More is a
+	// *stack.LimitError.
 	MaxProto int64
 	// Proto bounds the profile once decompressed and what it may hold;
 	// the zero value takes pprofstack.DefaultLimits.
@@ -40,14 +42,33 @@ func Read(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
 	if err != nil && err != io.EOF {
 		return 0, err
 	}
-	if isProto(head) {
-		max := opt.MaxProto
-		if max == 0 {
-			max = DefaultMaxProto
-		}
+	if bytes.HasPrefix(head, []byte{0x1f, 0x8b}) {
+		// Gzip: how pprof serves a protobuf profile, and how dumps are
+		// often kept. What is inside decides.
 		var in io.Reader = br
-		if max > 0 {
+		if max := maxProto(opt); max > 0 {
 			in = &capped{r: br, left: max, max: max}
+		}
+		zr, err := gzip.NewReader(in)
+		if err != nil {
+			return 0, fmt.Errorf("%w: %v", pprofstack.ErrInvalid, err)
+		}
+		br = bufio.NewReaderSize(zr, 64<<10)
+		if head, err = br.Peek(3); err != nil && err != io.EOF {
+			return 0, err
+		}
+		if !isProto(head) {
+			// A gzipped file was handed over, not piped through: what
+			// surrounds its dump is not the user's output to pass on.
+			opt.Passthrough = nil
+			return readText(br, opt, add)
+		}
+		opt.MaxProto = -1 // counted on the compressed bytes already
+	}
+	if isProto(head) {
+		var in io.Reader = br
+		if max := maxProto(opt); max > 0 {
+			in = &capped{r: in, left: max, max: max}
 		}
 		p, err := pprofstack.Decode(in, opt.Proto)
 		if err != nil {
@@ -58,13 +79,24 @@ func Read(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
 		}
 		return len(p.Goroutines), nil
 	}
-	p := stack.NewParser(br, opt.Options)
+	return readText(br, opt, add)
+}
+
+func readText(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
+	p := stack.NewParser(r, opt.Options)
 	n := 0
 	for p.Next() {
 		add(p.Goroutine())
 		n++
 	}
 	return n, p.Err()
+}
+
+func maxProto(opt Options) int64 {
+	if opt.MaxProto == 0 {
+		return DefaultMaxProto
+	}
+	return opt.MaxProto
 }
 
 // capped fails, rather than ending early as io.LimitReader does, when its
@@ -81,7 +113,7 @@ func (c *capped) Read(b []byte) (int, error) {
 		if n, _ := io.ReadFull(c.r, one[:]); n == 0 {
 			return 0, io.EOF
 		}
-		return 0, &stack.LimitError{Limit: "input.Options.MaxProto", What: "bytes of protobuf profile", Max: c.max}
+		return 0, &stack.LimitError{Limit: "input.Options.MaxProto", What: "bytes of protobuf or gzipped input", Max: c.max}
 	}
 	if int64(len(b)) > c.left {
 		b = b[:c.left]
@@ -91,12 +123,12 @@ func (c *capped) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// isProto tells a gzip stream (how pprof serves debug=0) or an uncompressed
-// protobuf Profile from text. An uncompressed profile starts with its first
-// sample_type: field 1 (0x0a), a length, then the ValueType's field 1 (0x08);
-// text that starts with a newline has no 0x08 two bytes on.
+// isProto tells an uncompressed protobuf Profile from text. A profile
+// starts with its first sample_type: field 1 (0x0a), a length, then the
+// ValueType's field 1 (0x08); text that starts with a newline has no 0x08
+// two bytes on.
 func isProto(head []byte) bool {
-	return bytes.HasPrefix(head, []byte{0x1f, 0x8b}) || (len(head) == 3 && head[0] == 0x0a && head[2] == 0x08)
+	return len(head) == 3 && head[0] == 0x0a && head[2] == 0x08
 }
 
 // ErrEmpty is returned by callers when the input held no goroutine.

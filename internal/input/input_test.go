@@ -104,6 +104,24 @@ func TestTruncated(t *testing.T) {
 	}
 }
 
+// TestGzippedText: a gzipped dump reads as the dump; cut short, it is
+// an error.
+func TestGzippedText(t *testing.T) {
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(read(t, "labels-bracket-go1.27.txt"))
+	zw.Close()
+	var pass bytes.Buffer
+	n, err := Read(bytes.NewReader(gz.Bytes()), Options{Options: stack.Options{Passthrough: &pass}}, func(*stack.Goroutine) {})
+	if err != nil || n != 3 || pass.Len() != 0 {
+		t.Errorf("%d goroutines, %v, %d bytes passed; want 3, none, none", n, err, pass.Len())
+	}
+	_, err = Read(bytes.NewReader(gz.Bytes()[:gz.Len()-20]), Options{}, func(*stack.Goroutine) {})
+	if !Truncated(err) {
+		t.Errorf("cut short: err = %v, Truncated false", err)
+	}
+}
+
 // TestMaxProto: a profile past MaxProto is a limit error, not the part
 // that fit.
 func TestMaxProto(t *testing.T) {
@@ -140,6 +158,15 @@ func TestHostile(t *testing.T) {
 			rep, n, err := pipeline(read(t, name), pprofstack.Limits{})
 			sound := strings.HasPrefix(name, "sound") || name == "race-report.txt" || strings.HasPrefix(name, "labels-") ||
 				name == "goroutineleak-debug1.txt" || name == "bom.txt"
+			if name == "zeros.pb.gz" {
+				// Gzipped, but no profile: read as text, in which it
+				// finds no goroutine (the caller says so), in bounded
+				// memory.
+				if err != nil || n != 0 {
+					t.Fatalf("%d goroutines, %v; want none and no error", n, err)
+				}
+				return
+			}
 			if !sound {
 				if err == nil || strings.Contains(err.Error(), "\n") {
 					t.Fatalf("read %d goroutines, err %v; want a one-line error", n, err)
