@@ -106,6 +106,9 @@ type prescan struct {
 }
 
 func (s *prescan) advance(data []byte) error {
+	if s.off == 0 && len(data) > 0 && !profileTag(data[0]) {
+		return notProfileHead(data)
+	}
 	w := walker{kind: "profile", top: true}
 	for {
 		b := data[s.off:]
@@ -267,6 +270,11 @@ type decoder struct {
 // decode reads data; keep=false only validates and counts.
 func decode(data []byte, lim Limits, keep bool) (*Profile, error) {
 	d := &decoder{lim: lim, data: data}
+	// A first byte that is no field of a Profile means no profile at all
+	// (an HTML page, a text dump), and saying so beats naming a wire type.
+	if len(data) > 0 && !profileTag(data[0]) {
+		return nil, notProfileHead(data)
+	}
 	if n, err := d.top(); err != nil {
 		if n == 0 && errors.Is(err, ErrInvalid) {
 			// Bytes that fail at their first field are not a profile.
@@ -833,4 +841,26 @@ func (d *decoder) appendFrames(frames []stack.Frame, li int32, keep bool) ([]sta
 		frames = append(frames, stack.Frame{Func: stack.Func(name), File: file, Line: n})
 		d.starts = append(d.starts, d.fnStart[fn])
 	}
+}
+
+// notProfileHead says that data, which starts with no field of a
+// Profile, is not one, showing how it starts.
+func notProfileHead(data []byte) error {
+	return fmt.Errorf("%w: not a pprof profile: it starts with %q", ErrInvalid, data[:min(len(data), 24)])
+}
+
+// profileTag reports whether b can start a Profile message: the tag of one
+// of its fields with that field's wire type (messages, strings and packed
+// lists are length-delimited, the rest varints).
+func profileTag(b byte) bool {
+	field, wire := b>>3, b&7
+	switch field {
+	case 1, 2, 3, 4, 5, 6, 11:
+		return wire == 2
+	case 7, 8, 9, 10, 12, 14:
+		return wire == 0
+	case 13:
+		return wire == 0 || wire == 2
+	}
+	return false
 }
