@@ -123,12 +123,23 @@ func (c *capped) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// isProto tells an uncompressed protobuf Profile from text. A profile
-// starts with its first sample_type: field 1 (0x0a), a length, then the
-// ValueType's field 1 (0x08); text that starts with a newline has no 0x08
-// two bytes on.
+// isProto tells an uncompressed protobuf Profile from text by its first
+// field: a message (sample type, sample, mapping, location, function,
+// period type) whose own first field is a varint, 0x08, two bytes on, or
+// the string table's leading "". Text has no backspace (0x08) or NUL.
 func isProto(head []byte) bool {
-	return len(head) == 3 && head[0] == 0x0a && head[2] == 0x08
+	if len(head) < 3 {
+		return false
+	}
+	switch head[0] {
+	case 0x0a, 0x1a, 0x22, 0x2a, 0x5a: // fields 1, 3, 4, 5, 11
+		return head[2] == 0x08
+	case 0x12: // a sample: location ids, packed or not, or values
+		return head[2] == 0x08 || head[2] == 0x0a || head[2] == 0x10
+	case 0x32: // the string table, which starts with ""
+		return head[1] == 0x00
+	}
+	return false
 }
 
 // ErrEmpty is returned by callers when the input held no goroutine.

@@ -104,6 +104,37 @@ func TestTruncated(t *testing.T) {
 	}
 }
 
+// TestSniff: profiles as the runtime writes them (period type first),
+// gzipped or not, read as profiles; text, even odd text, as text.
+func TestSniff(t *testing.T) {
+	gz, err := os.ReadFile(filepath.Join("..", "..", "pprofstack", "testdata", "goroutine.pb.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(gz))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range [][]byte{gz, raw} {
+		if !isProto(raw[:3]) {
+			t.Fatalf("the runtime's profile starts % x, not taken for one", raw[:3])
+		}
+		total := 0
+		if _, err := Read(bytes.NewReader(in), Options{}, func(g *stack.Goroutine) { total += g.Count }); err != nil || total != 17 {
+			t.Errorf("%d goroutines, %v; want 17", total, err)
+		}
+	}
+	for _, text := range []string{"\n\n\ngoroutine 1 [running]:\n", "Z\x04", "panic: x\n", "2 @ 0x1\n", "*** x\n"} {
+		if isProto([]byte(text)) {
+			t.Errorf("%q taken for a profile", text)
+		}
+	}
+}
+
 // TestGzippedText: a gzipped dump reads as the dump; cut short, it is
 // an error.
 func TestGzippedText(t *testing.T) {
