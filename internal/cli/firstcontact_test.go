@@ -181,3 +181,44 @@ func TestAnalyzeFullAlways(t *testing.T) {
 		t.Errorf("exit %d, stderr %q (%v)", code, errOut, time.Since(start))
 	}
 }
+
+// TestReadmeInstall: the README's install line, near the top, names the
+// command's real import path.
+func TestReadmeInstall(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	module := regexp.MustCompile(`(?m)^module (\S+)`).FindSubmatch(mod)
+	if module == nil {
+		t.Fatal("no module line in go.mod")
+	}
+	top := strings.Join(strings.SplitN(string(readme), "\n", 20)[:19], "\n")
+	if want := "go install " + string(module[1]) + "/cmd/leakhound@latest"; !strings.Contains(top, want) {
+		t.Errorf("the README's first lines lack %q", want)
+	}
+	if _, err := os.Stat("../../cmd/leakhound/main.go"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestDemoText: the demo's text says why nothing is proven where the
+// runtime cannot prove, and why one leaky endpoint is not reported yet.
+func TestDemoText(t *testing.T) {
+	code, out, errOut := run(t, "", "demo", "--color", "never", "--requests", "2")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "1 of the 11 leaky endpoints waits on I/O (io-without-deadline), which is suspect only after 5 minutes") {
+		t.Errorf("the I/O endpoint is not explained:\n%s", out)
+	}
+	noProof := strings.Contains(flat, "none proven: this service has no goroutineleak profile")
+	if noProof != (rpprof.Lookup("goroutineleak") == nil) {
+		t.Errorf("the missing proof is said %v, the runtime has the profile %v:\n%s", noProof, !noProof, out)
+	}
+}

@@ -124,11 +124,15 @@ func watchJSON(t *testing.T, next func(round int) bool, args ...string) (int, wa
 	return code, doc
 }
 
+// leakClient bounds a fixture that fails to park its goroutines: the test
+// fails instead of hanging.
+var leakClient = &http.Client{Timeout: time.Minute}
+
 // leakMore makes a watchtarget leak n more goroutines, all parked when it
 // returns.
 func leakMore(t *testing.T, target string, n int) {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("%s/leak?n=%d", target, n))
+	resp, err := leakClient.Get(fmt.Sprintf("%s/leak?n=%d", target, n))
 	if err != nil {
 		t.Fatalf("leaking on %s: %v", target, err)
 	}
