@@ -21,8 +21,18 @@ type creatorIndex struct {
 }
 
 type creatorSet struct {
-	first int64
-	ids   map[int64]struct{}
+	first   int64 // the stack's first goroutine
+	creator int64 // its creator; most stacks have only this one
+	more    map[int64]struct{}
+}
+
+func (s *creatorSet) len() int { return 1 + len(s.more) }
+
+func (s *creatorSet) each(f func(int64)) {
+	f(s.creator)
+	for id := range s.more {
+		f(id)
+	}
 }
 
 // maxCreators bounds one stack's set: past it the count says "at least".
@@ -53,12 +63,14 @@ func (c *creatorIndex) add(g *stack.Goroutine) {
 	frame(&g.CreatedBy)
 	sum := h.Sum64()
 	s := c.stacks[sum]
-	if s == nil {
-		s = &creatorSet{first: g.ID, ids: map[int64]struct{}{}}
-		c.stacks[sum] = s
-	}
-	if len(s.ids) < maxCreators {
-		s.ids[g.CreatorID] = struct{}{}
+	switch {
+	case s == nil:
+		c.stacks[sum] = &creatorSet{first: g.ID, creator: g.CreatorID}
+	case g.CreatorID == s.creator || s.len() >= maxCreators:
+	case s.more == nil:
+		s.more = map[int64]struct{}{g.CreatorID: {}}
+	default:
+		s.more[g.CreatorID] = struct{}{}
 	}
 }
 
@@ -78,13 +90,11 @@ func (c *creatorIndex) count(f *classify.Finding) int {
 		}
 	}
 	if len(sets) == 1 {
-		return len(sets[0].ids)
+		return sets[0].len()
 	}
 	all := map[int64]struct{}{}
 	for _, s := range sets {
-		for id := range s.ids {
-			all[id] = struct{}{}
-		}
+		s.each(func(id int64) { all[id] = struct{}{} })
 	}
 	return len(all)
 }
