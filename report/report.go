@@ -46,10 +46,6 @@ type TextOptions struct {
 	// Notes are printed under the header, one a line: what the input
 	// could not show, what a filter hid.
 	Notes []string
-	// Creators, when set, says how many distinct goroutines ran the go
-	// statements of a finding's goroutines (0: unknown). Without it a
-	// finding of several goroutines names only its first one's creator.
-	Creators func(*classify.Finding) int
 }
 
 // Color reports whether w is a terminal that wants colour: NO_COLOR unset,
@@ -80,11 +76,14 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 		opt.MaxIDs = 10
 	}
 	ew := &errWriter{w: w}
-	var bad, ok []*classify.Finding
+	var bad, parked, ok []*classify.Finding
 	for _, f := range r.Findings {
-		if f.Verdict == classify.OK {
+		switch f.Verdict {
+		case classify.OK:
 			ok = append(ok, f)
-		} else {
+		case classify.Parked:
+			parked = append(parked, f)
+		default:
 			bad = append(bad, f)
 		}
 	}
@@ -92,13 +91,17 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 	if input != "" {
 		head += " in " + Escape(input)
 	}
+	var also string
+	if r.Parked > 0 {
+		also = fmt.Sprintf("; %d parked with no evidence of a leak", r.Parked)
+	}
 	switch {
 	case r.Leaks > 0:
-		ew.printf("%s: %s proven leaked, %s suspect\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s proven leaked, %s suspect%s\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	case r.Suspects > 0:
-		ew.printf("%s: %s suspect, none proven\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s suspect, none proven%s\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	default:
-		ew.printf("%s: %s\n", head, p.paint("1;32", "no leak found"))
+		ew.printf("%s: %s%s\n", head, p.paint("1;32", "no leak found"), also)
 	}
 	for _, n := range opt.Notes {
 		ew.printf("%s\n", wrapIndent(Escape(n), "  "))
@@ -108,6 +111,21 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 	}
 	for _, f := range bad {
 		finding(ew, p, f, opt)
+	}
+	if len(parked) > 0 {
+		if !opt.Verbose {
+			ew.printf("\nparked: waiting in a leak class, but nothing read shows a leak (-v explains each):\n")
+		}
+		for _, f := range parked {
+			if opt.Verbose {
+				finding(ew, p, f, opt)
+				continue
+			}
+			ew.printf("  %s %s  %s  %s\n", p.paint("2", "parked "), f.Class, countText(f), place(f.BlockedAt))
+		}
+		if !opt.Verbose {
+			ew.printf("\n")
+		}
 	}
 	if opt.Verbose {
 		for _, f := range ok {
@@ -124,6 +142,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	tag := map[classify.Verdict]string{
 		classify.Leak:    p.paint("1;31", "LEAK   "),
 		classify.Suspect: p.paint("1;33", "SUSPECT"),
+		classify.Parked:  p.paint("2", "parked "),
 		classify.OK:      p.paint("32", "ok     "),
 	}[f.Verdict]
 	w.printf("%s %s  %s", tag, p.paint("1", Escape(string(f.Class))), countText(f))
@@ -136,7 +155,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	w.printf("\n")
 	where(w, p, "blocked", f.BlockedAt, "")
 	if f.CreatedAt.Func != "" {
-		by := creators(f, opt)
+		by := creators(f)
 		where(w, p, "created", f.CreatedAt, by)
 	}
 	if len(f.GoroutineIDs) > 0 {
@@ -165,23 +184,18 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 
 func countText(f *classify.Finding) string { return Plural(f.Count, "goroutine") }
 
-// creators says which goroutines ran the go statement: one id only when
-// every goroutine of the finding was started by it.
-func creators(f *classify.Finding, opt TextOptions) string {
-	if f.CreatedByGoroutine == 0 {
-		return ""
-	}
-	n := 0
-	if opt.Creators != nil {
-		n = opt.Creators(f)
-	}
+// creators says which goroutines ran the go statement: its id when one
+// started them all, their number when several did.
+func creators(f *classify.Finding) string {
 	switch {
-	case n > 1:
-		return "  by " + Plural(n, "goroutine")
-	case n == 1 || f.Count == 1:
+	case f.Creators > 1 && f.Creators >= classify.MaxCreators:
+		return fmt.Sprintf("  by %d or more goroutines", f.Creators)
+	case f.Creators > 1:
+		return "  by " + Plural(f.Creators, "goroutine")
+	case f.CreatedByGoroutine != 0:
 		return fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
 	}
-	return fmt.Sprintf("  by goroutine %d (for the first of them)", f.CreatedByGoroutine)
+	return ""
 }
 
 // Plural counts a regular noun: "1 goroutine", "2 goroutines".
@@ -192,12 +206,16 @@ func Plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
-	pos := Escape(l.Func)
-	if l.File != "" {
-		pos = fmt.Sprintf("%s:%d  %s", Escape(filepath.Base(l.File)), l.Line, pos)
+// place prints a location as "file.go:12  pkg.Func", escaped.
+func place(l classify.Location) string {
+	if l.File == "" {
+		return Escape(l.Func)
 	}
-	w.printf("  %s %s%s\n", p.paint("2", label), pos, extra)
+	return fmt.Sprintf("%s:%d  %s", Escape(filepath.Base(l.File)), l.Line, Escape(l.Func))
+}
+
+func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
+	w.printf("  %s %s%s\n", p.paint("2", label), place(l), extra)
 	if l.Source != "" {
 		w.printf("%s%s\n", indent, p.paint("36", Escape(l.Source)))
 	}

@@ -54,11 +54,13 @@ func TestText(t *testing.T) {
 	}
 	out := plain.String()
 	for _, want := range []string{
-		"4 goroutines in dump.txt: 3 proven leaked",
-		"LEAK    send-no-receiver  3 goroutines, waiting up to 2 min, 1 proven by the runtime",
+		"4 goroutines in dump.txt: 1 proven leaked, 0 suspect; 2 parked with no evidence of a leak",
+		"LEAK    send-no-receiver  1 goroutine, 1 proven by the runtime",
 		"  blocked main.go:18  main.fetch.func1",
 		"  created main.go:16  main.fetch  by goroutine 1",
-		"  ids     10 11 12",
+		"  ids     10\n",
+		"parked: waiting in a leak class, but nothing read shows a leak",
+		"  parked  send-no-receiver  2 goroutines  main.go:18  main.fetch.func1",
 		"  labels  handler=/fetch",
 		"  fix     Give the channel a buffer",
 		"not leaks: 1 goroutine in 1 group (idle 1); -v lists them",
@@ -133,18 +135,28 @@ func TestTextHostile(t *testing.T) {
 
 // TestTextCreators: one creator id only when one goroutine started them all.
 func TestTextCreators(t *testing.T) {
-	r := sample()
-	var one, many, unknown bytes.Buffer
-	Text(&one, "", r, TextOptions{Creators: func(*classify.Finding) int { return 1 }})
-	Text(&many, "", r, TextOptions{Creators: func(*classify.Finding) int { return 3 }})
-	Text(&unknown, "", r, TextOptions{})
-	for _, c := range []struct{ out, want string }{
-		{one.String(), "main.fetch  by goroutine 1\n"},
-		{many.String(), "main.fetch  by 3 goroutines\n"},
-		{unknown.String(), "main.fetch  by goroutine 1 (for the first of them)\n"},
+	add := func(c *classify.Classifier, id, creator int64) {
+		c.Add(&stack.Goroutine{ID: id, State: "chan send", Count: 1,
+			Stack:     []stack.Frame{{Func: "main.fetch.func1", File: "/src/main.go", Line: 18}},
+			CreatedBy: stack.Frame{Func: "main.fetch", File: "/src/main.go", Line: 16}, CreatorID: creator})
+	}
+	one, many := classify.New(classify.Config{}), classify.New(classify.Config{})
+	add(one, 10, 1)
+	add(one, 11, 1)
+	for i := range int64(3) {
+		add(many, 10+i, 1+i)
+	}
+	for _, c := range []struct {
+		r    *classify.Report
+		want string
+	}{
+		{one.Report(), "main.fetch  by goroutine 1\n"},
+		{many.Report(), "main.fetch  by 3 goroutines\n"},
 	} {
-		if !strings.Contains(c.out, c.want) {
-			t.Errorf("output lacks %q:\n%s", c.want, c.out)
+		var out bytes.Buffer
+		Text(&out, "", c.r, TextOptions{Verbose: true})
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("output lacks %q:\n%s", c.want, out.String())
 		}
 	}
 }

@@ -170,9 +170,8 @@ func (a *analyzeFlags) filter(r *classify.Report) []string {
 
 // output is what render needs besides the report.
 type output struct {
-	name     string   // what was read
-	notes    []string // what the input could not show
-	creators *creatorIndex
+	name  string   // what was read
+	notes []string // what the input could not show
 }
 
 // render writes the report and returns the exit code it calls for.
@@ -184,9 +183,6 @@ func (a *analyzeFlags) render(e *env, out output, r *classify.Report) int {
 	} else {
 		color := a.color == "always" || (a.color == "auto" && report.Color(e.stdout))
 		opt := report.TextOptions{Color: color, Verbose: a.verbose, Notes: notes}
-		if out.creators != nil {
-			opt.Creators = out.creators.count
-		}
 		err = report.Text(e.stdout, out.name, r, opt)
 	}
 	if err != nil {
@@ -207,7 +203,7 @@ func (a *analyzeFlags) render(e *env, out output, r *classify.Report) int {
 
 // fetch reads a service, telling the user what a costly request costs and
 // how far a long one has come.
-func (a *analyzeFlags) fetch(e *env, target string, c *classify.Classifier, ci *creatorIndex) (*remote.Result, error) {
+func (a *analyzeFlags) fetch(e *env, target string, c *classify.Classifier) (*remote.Result, error) {
 	opt := a.remoteOptions(e)
 	opt.Notify = func(msg string) { fmt.Fprintf(e.stderr, "leakhound: %s\n", msg) }
 	last := time.Now()
@@ -217,11 +213,7 @@ func (a *analyzeFlags) fetch(e *env, target string, c *classify.Classifier, ci *
 			fmt.Fprintf(e.stderr, "leakhound: read %d of %d goroutines\n", read, total)
 		}
 	}
-	add := c.Add
-	if ci != nil {
-		add = func(g *stack.Goroutine) { ci.add(g); c.Add(g) }
-	}
-	return remote.Fetch(e.ctx, target, opt, add)
+	return remote.Fetch(e.ctx, target, opt, c.Add)
 }
 
 func analyze(e *env, args []string) int {
@@ -245,17 +237,13 @@ func analyze(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "usage: leakhound analyze [flags] [FILE|URL|-]\nRun 'leakhound help analyze' for the flags.\n")
 		return ExitError
 	}
-	var ci *creatorIndex
-	if a.format == "text" {
-		ci = newCreatorIndex()
-	}
 	if u, ok := asURL(name); ok {
 		c := a.classifier(true)
-		res, err := a.fetch(e, u, c, ci)
+		res, err := a.fetch(e, u, c)
 		if err != nil {
 			return e.fail("analyze", err)
 		}
-		return a.render(e, output{name: describe(u, res), notes: proofNote(res), creators: ci}, c.Report())
+		return a.render(e, output{name: describe(u, res), notes: proofNote(res)}, c.Report())
 	}
 	c := a.classifier(false)
 	var r io.Reader = e.stdin
@@ -277,18 +265,14 @@ func analyze(e *env, args []string) int {
 		// "go test 2>&1 | leakhound analyze" loses nothing.
 		opt.Passthrough = e.stdout
 	}
-	add := c.Add
-	if ci != nil {
-		add = func(g *stack.Goroutine) { ci.add(g); c.Add(g) }
-	}
-	n, err := input.Read(r, opt, add)
+	n, err := input.Read(r, opt, c.Add)
 	if err != nil {
 		return e.fail("analyze", fmt.Errorf("%s: %v", displayName(name), err))
 	}
 	if n == 0 {
 		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}
-	return a.render(e, output{name: displayName(name), creators: ci}, c.Report())
+	return a.render(e, output{name: displayName(name)}, c.Report())
 }
 
 // asURL says whether an input names a service: an http(s) URL, or

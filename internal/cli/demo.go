@@ -49,11 +49,7 @@ func demoCmd(e *env, args []string) int {
 	// The service runs in this process: the paths its dump names are
 	// this machine's, so its source lines can be shown.
 	c := a.classifier(false)
-	var ci *creatorIndex
-	if a.format == "text" {
-		ci = newCreatorIndex()
-	}
-	res, err := a.fetch(e, svc.URL(), c, ci)
+	res, err := a.fetch(e, svc.URL(), c)
 	if err != nil {
 		return e.fail("demo", err)
 	}
@@ -69,7 +65,7 @@ func demoCmd(e *env, args []string) int {
 		notes = append(notes, fmt.Sprintf("%d of the %d leaky endpoints %s on I/O (%s), which is suspect only after 5 minutes: listed under not leaks until then",
 			slow, leaky, verb, classify.IOWithoutDeadline))
 	}
-	if code := a.render(e, output{name: describe(svc.URL(), res), notes: notes, creators: ci}, r); code == ExitError {
+	if code := a.render(e, output{name: describe(svc.URL(), res), notes: notes}, r); code == ExitError {
 		return code
 	}
 	if !r.HasLeaks() {

@@ -89,18 +89,18 @@ created by main.start in goroutine 1
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(dump)) }))
 	defer srv.Close()
 	url := srv.URL + "/debug/pprof/goroutine?debug=2"
-	if _, out, errOut := run(t, "", "analyze", "--color", "never", url); strings.Contains(out, "TOPSECRET") || !strings.Contains(out, "send-no-receiver") {
+	if _, out, errOut := run(t, "", "analyze", "--color", "never", "-v", url); strings.Contains(out, "TOPSECRET") || !strings.Contains(out, "send-no-receiver") {
 		t.Errorf("a URL's dump read a local file:\n%s\n%s", out, errOut)
 	}
 	if _, out, _ := run(t, "", "analyze", "--format", "json", url); strings.Contains(out, "TOPSECRET") {
 		t.Errorf("a URL's dump read a local file, JSON:\n%s", out)
 	}
-	if _, out, _ := run(t, "", "analyze", "--color", "never", "--source", dir, url); !strings.Contains(out, "TOPSECRET") {
+	if _, out, _ := run(t, "", "analyze", "--color", "never", "-v", "--source", dir, url); !strings.Contains(out, "TOPSECRET") {
 		t.Errorf("--source %s: the line is not shown:\n%s", dir, out)
 	}
 	file := filepath.Join(dir, "dump.txt")
 	os.WriteFile(file, []byte(dump), 0o644)
-	if _, out, _ := run(t, "", "analyze", "--color", "never", file); !strings.Contains(out, "TOPSECRET") {
+	if _, out, _ := run(t, "", "analyze", "--color", "never", "-v", file); !strings.Contains(out, "TOPSECRET") {
 		t.Errorf("a local dump's own paths are not read:\n%s", out)
 	}
 	if code, out, _ := run(t, "", "analyze", "-h"); code != ExitOK || !strings.Contains(out, "only the\n--source directories") {

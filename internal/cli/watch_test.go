@@ -213,7 +213,7 @@ func TestWatchFailures(t *testing.T) {
 	if d.Samples != 0 || !strings.Contains(d.LastErr, "connection refused") {
 		t.Errorf("dead target: %+v", d)
 	}
-	if gb.Samples != 0 || !strings.Contains(gb.LastErr, "not a pprof profile") {
+	if gb.Samples != 0 || !strings.Contains(gb.LastErr, "invalid pprof profile") {
 		t.Errorf("garbage target: %+v", gb)
 	}
 	if rs.Errors != 1 || len(rs.Restarts) != 1 || rs.LastErr != "" || rs.Samples != 5 {
