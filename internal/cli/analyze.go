@@ -147,7 +147,7 @@ func (a *analyzeFlags) filter(r *classify.Report) []string {
 	var order []string
 	for _, f := range r.Findings {
 		flag := a.hiddenBy(f)
-		if flag == "" || f.Verdict == classify.OK {
+		if flag == "" || (f.Verdict != classify.Leak && f.Verdict != classify.Suspect) {
 			continue
 		}
 		h := by[flag]

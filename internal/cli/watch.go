@@ -322,7 +322,7 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
 		}
 		if _, last := t.tracker.Latest(); last != nil {
 			for _, f := range last.Findings {
-				if f.Verdict != classify.OK && !reported[monitor.KeyOf(f)] && a.keep(f) {
+				if (f.Verdict == classify.Suspect || f.Verdict == classify.Leak) && !reported[monitor.KeyOf(f)] && a.keep(f) {
 					w.Suspects = append(w.Suspects, f)
 				}
 			}
