@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/internal/demo"
 )
 
 // pprofService serves this test process's net/http/pprof on loopback.
@@ -207,18 +210,43 @@ func TestReadmeInstall(t *testing.T) {
 }
 
 // TestDemoText: the demo's text says why nothing is proven where the
-// runtime cannot prove, and why one leaky endpoint is not reported yet.
+// runtime cannot prove, and accounts for every leaky endpoint: reported,
+// or named with the reason it is not.
 func TestDemoText(t *testing.T) {
 	code, out, errOut := run(t, "", "demo", "--color", "never", "--requests", "2")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	flat := strings.Join(strings.Fields(out), " ")
-	if !strings.Contains(flat, "1 of the 11 leaky endpoints waits on I/O (io-without-deadline), which is suspect only after 5 minutes") {
-		t.Errorf("the I/O endpoint is not explained:\n%s", out)
-	}
 	noProof := strings.Contains(flat, "none proven: this service has no goroutineleak profile")
 	if noProof != (rpprof.Lookup("goroutineleak") == nil) {
 		t.Errorf("the missing proof is said %v, the runtime has the profile %v:\n%s", noProof, !noProof, out)
+	}
+	reported := strings.Count(out, "\nLEAK ") + strings.Count(out, "\nSUSPECT ")
+	unreported := strings.Count(flat, "is not reported:")
+	leaky := 0
+	for _, ep := range demo.New().Endpoints() {
+		if ep.Leak {
+			leaky++
+		}
+	}
+	if !strings.Contains(errOut, fmt.Sprintf("%d leaky endpoints", leaky)) || reported+unreported != leaky {
+		t.Errorf("%d leaky endpoints, %d reported, %d said not to be:\n%s\n%s", leaky, reported, unreported, errOut, out)
+	}
+}
+
+// TestDemoUnreported: a leaky endpoint with no finding is named, with the
+// reason its class gives.
+func TestDemoUnreported(t *testing.T) {
+	eps := demo.New().Endpoints()
+	r := &classify.Report{}
+	for _, ep := range eps {
+		if ep.Leak && ep.Class != classify.IOWithoutDeadline {
+			r.Findings = append(r.Findings, &classify.Finding{Verdict: classify.Suspect, Class: ep.Class, CreatedAt: classify.Location{Func: ep.Handler}})
+		}
+	}
+	notes := unreported(eps, r)
+	if len(notes) != 1 || !strings.Contains(notes[0], "/leak/io is not reported: an I/O wait is suspect only after 5 minutes") {
+		t.Errorf("notes %q", notes)
 	}
 }
