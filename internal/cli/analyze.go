@@ -240,6 +240,9 @@ func analyze(e *env, args []string) int {
 	if u, ok := asURL(name); ok {
 		c := a.classifier(true)
 		res, err := a.fetch(e, u, c)
+		if err != nil && u != name {
+			err = fmt.Errorf("%v (no file %s exists, so it was read as a URL)", err, name)
+		}
 		if err != nil {
 			return e.fail("analyze", err)
 		}

@@ -50,6 +50,10 @@ func TestAnalyzeHostPort(t *testing.T) {
 	if code, _, errOut := run(t, "", "analyze", "no-such-file.txt"); code != ExitError || !strings.Contains(errOut, "no such file") {
 		t.Errorf("missing file: exit %d, %q", code, errOut)
 	}
+	// host:port that answers nothing: the error says how it was taken.
+	if code, _, errOut := run(t, "", "analyze", "127.0.0.1:1"); code != ExitError || !strings.Contains(errOut, "no file 127.0.0.1:1 exists, so it was read as a URL") {
+		t.Errorf("dead host:port: exit %d, %q", code, errOut)
+	}
 }
 
 // TestAnalyzeTerminal: with no input named and a terminal on stdin,
