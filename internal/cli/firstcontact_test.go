@@ -268,3 +268,44 @@ func TestDemoUnreported(t *testing.T) {
 		t.Errorf("notes %q", notes)
 	}
 }
+
+// TestCredentialsNeverShown: a password in a URL is sent, and appears in
+// no output, text or JSON, of analyze or watch, nor in their errors.
+func TestCredentialsNeverShown(t *testing.T) {
+	srv := pprofService(t)
+	auth := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "ops" || p != "hunter2" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer auth.Close()
+	good := strings.Replace(auth.URL, "http://", "http://ops:hunter2@", 1)
+	bad := strings.Replace(auth.URL, "http://", "http://ops:wrongpass@", 1)
+	runs := []struct {
+		args    []string
+		wantErr bool // a target answered 401
+	}{
+		{[]string{"analyze", "--color", "never", good}, false},
+		{[]string{"analyze", "--format", "json", good}, false},
+		{[]string{"analyze", bad}, true},
+		{[]string{"watch", "--format", "json", "--interval", "1h", "--timeout", "1m", good, bad}, true},
+		{[]string{"watch", "--color", "never", "--interval", "1h", "--timeout", "1m", good, bad}, true},
+	}
+	for _, r := range runs {
+		args := r.args
+		code, out, errOut := runRounds(t, func(int) bool { return false }, args...)
+		if (code == ExitError) != r.wantErr {
+			t.Errorf("%v: exit %d, %s", args, code, errOut)
+		}
+		for _, s := range []string{out, errOut} {
+			if strings.Contains(s, "hunter2") || strings.Contains(s, "wrongpass") {
+				t.Errorf("%v: a password in the output:\n%s", args, s)
+			}
+		}
+		if !strings.Contains(out+errOut, strings.TrimPrefix(auth.URL, "http://")) {
+			t.Errorf("%v: the target is not named:\n%s\n%s", args, out, errOut)
+		}
+	}
+}
