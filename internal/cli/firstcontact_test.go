@@ -309,3 +309,23 @@ func TestCredentialsNeverShown(t *testing.T) {
 		}
 	}
 }
+
+// TestAnalyzeHostileNames: function names and paths with escape sequences
+// and control characters, served by a URL, reach the terminal escaped.
+func TestAnalyzeHostileNames(t *testing.T) {
+	dump := "goroutine 7 [chan send]:\nmain.evil\x1b]0;pwned\x07\u202e()\n\t/src/\x1b[2Jx.go:3 +0x1d\ncreated by main.start\x1b[31m in goroutine 1\n\t/src/main.go:10 +0x2b\n"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(dump)) }))
+	defer srv.Close()
+	code, out, errOut := run(t, "", "analyze", "--color", "never", "-v", srv.URL+"/debug/pprof/goroutine?debug=2")
+	if code == ExitError {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for i, r := range out + errOut {
+		if r != '\n' && (r < 0x20 || r == 0x7f || r == '\u202e') {
+			t.Fatalf("raw %U at %d:\n%s", r, i, out)
+		}
+	}
+	if !strings.Contains(out, `main.evil\x1b]0;pwned\a\u202e`) || !strings.Contains(out, `\x1b[2Jx.go:3`) {
+		t.Errorf("the hostile names are not shown escaped:\n%s", out)
+	}
+}
