@@ -260,6 +260,9 @@ func analyze(e *env, args []string) int {
 			return e.fail("analyze", err)
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return e.fail("analyze", fmt.Errorf("%s: a directory, not a dump", name))
+		}
 		r = f
 	}
 	opt := input.Options{Options: a.parseOptions(e)}

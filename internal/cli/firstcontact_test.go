@@ -329,3 +329,20 @@ func TestAnalyzeHostileNames(t *testing.T) {
 		t.Errorf("the hostile names are not shown escaped:\n%s", out)
 	}
 }
+
+// TestTerminal: the null device is no terminal, a file neither.
+func TestTerminal(t *testing.T) {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer null.Close()
+	file, _ := os.Open("cli.go")
+	defer file.Close()
+	if terminal(null) || terminal(file) || terminal(strings.NewReader("")) {
+		t.Error("a terminal where there is none")
+	}
+	if code, _, errOut := run(t, "", "analyze", t.TempDir()); code != ExitError || !strings.Contains(errOut, "a directory, not a dump") {
+		t.Errorf("a directory: exit %d, %q", code, errOut)
+	}
+}
