@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/leakhound/leakhound/report"
 )
@@ -36,6 +37,9 @@ type env struct {
 	// each round with the round's number and says whether to sample
 	// again (at once) or to finish. Tests drive watch with it.
 	nextRound func(round int) bool
+	// waitTick is how often a long request says it is still waiting;
+	// 0 means 2 s.
+	waitTick time.Duration
 }
 
 type command struct {

@@ -179,14 +179,53 @@ func TestAnalyzeNoLeakProfile(t *testing.T) {
 }
 
 // TestAnalyzeFullAlways: --full always warns that it stops the world,
-// with an estimate, before it asks.
+// with an estimate, before it asks, and says it is still waiting while
+// the service formats the dump.
 func TestAnalyzeFullAlways(t *testing.T) {
 	srv := pprofService(t)
-	start := time.Now()
-	code, _, errOut := run(t, "", "analyze", "--full", "always", srv.URL)
-	if code == ExitError || !regexp.MustCompile(`asking for a full dump of \d+ goroutines: the service stops the world while it formats them, about [0-9.]+m?s`).MatchString(errOut) {
-		t.Errorf("exit %d, stderr %q (%v)", code, errOut, time.Since(start))
+	var stderr syncBuffer
+	// The service answers the full dump only once leakhound has said it
+	// is waiting for it.
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("debug") == "2" {
+			for !strings.Contains(stderr.String(), "waiting for the full dump") {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}
+		srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer slow.Close()
+	var out bytes.Buffer
+	e := &env{ctx: t.Context(), stdin: strings.NewReader(""), stdout: &out, stderr: &stderr, waitTick: 5 * time.Millisecond}
+	code := e.main([]string{"analyze", "--full", "always", "--timeout", "1m", slow.URL})
+	errOut := stderr.String()
+	if code == ExitError || !regexp.MustCompile(`asking for a full dump of \d+ goroutines: the service stops the world while it formats them, about [0-9.]+m?s`).MatchString(errOut) ||
+		!strings.Contains(errOut, "waiting for the full dump: ") || !strings.Contains(out.String(), "(full dump") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
+}
+
+// syncBuffer is a bytes.Buffer that a test can read while the command
+// writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // TestReadmeInstall: the README's install line, near the top, names the
