@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -266,5 +267,27 @@ func TestWatchBadArgs(t *testing.T) {
 		if code, _, errOut := run(t, "", args...); code != ExitError || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// TestWatchTextTotals: the final report's header counts the goroutines of
+// the last sample, as the last progress line does, and the numbers take
+// their plurals.
+func TestWatchTextTotals(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	code, out, errOut := runRounds(t, func(round int) bool {
+		leakMore(t, leaky, 3)
+		return round < 5
+	}, "watch", "--color", "never", "--interval", "1h", "--timeout", "1m", leaky)
+	if code != ExitLeaks {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	last := regexp.MustCompile(`sample 5: \S+: (\d+) goroutines`).FindStringSubmatch(errOut)
+	head := regexp.MustCompile(`(?m)^(\d+) goroutines in ` + regexp.QuoteMeta(leaky)).FindStringSubmatch(out)
+	if last == nil || head == nil || last[1] != head[1] {
+		t.Errorf("last sample %v, header %v:\n%s\n%s", last, head, errOut, out)
+	}
+	if !strings.Contains(out, "== "+leaky+": 5 samples") || regexp.MustCompile(`\b1 (samples|goroutines|groups)\b`).MatchString(out+errOut) {
+		t.Errorf("counts:\n%s", out)
 	}
 }
