@@ -291,3 +291,33 @@ func TestWatchTextTotals(t *testing.T) {
 		t.Errorf("counts:\n%s", out)
 	}
 }
+
+// TestWatchShort: a watch too short for anything to grow still says what
+// the last sample holds: its suspects, and its parked goroutines.
+func TestWatchShort(t *testing.T) {
+	var dump strings.Builder
+	// Five sends on a nil channel (a trap the stack shows: suspect), and
+	// twenty sends on a channel from one creator (parked).
+	for i := range 5 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send (nil chan)]:\nmain.report()\n\t/src/main.go:20 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:10 +0x2b\n\n", 10+i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send]:\nmain.work()\n\t/src/main.go:30 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:11 +0x2b\n\n", 20+i)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(dump.String())) }))
+	defer srv.Close()
+	u := srv.URL + "/debug/pprof/goroutine?debug=2"
+	once := func(int) bool { return false }
+	code, out, errOut := runRounds(t, once, "watch", "--color", "never", "--interval", "1h", u)
+	flat := strings.Join(strings.Fields(out), " ")
+	if code != ExitLeaks || !strings.Contains(flat, "no group grew") ||
+		!strings.Contains(flat, "the last sample also holds 5 suspect goroutines in 1 group that did not grow") ||
+		!strings.Contains(flat, "nil-channel-send") ||
+		!strings.Contains(flat, "the last sample holds 20 goroutines parked in 1 group") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, doc := watchJSON(t, once, u)
+	if code != ExitLeaks || len(doc.Targets) != 1 || len(doc.Targets[0].Suspects) != 1 || doc.Targets[0].Suspects[0].Count != 5 {
+		t.Errorf("JSON: exit %d, %+v", code, doc)
+	}
+}
