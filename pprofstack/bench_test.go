@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"testing"
+	"time"
 
 	"github.com/google/pprof/profile"
 )
@@ -76,29 +78,32 @@ func BenchmarkDecode(b *testing.B) {
 	})
 }
 
-// peakHeap runs f and samples the live heap while it runs, returning the
-// highest seen above the heap before.
+// peakHeap runs f and samples the live heap every millisecond while it
+// runs (through runtime/metrics, which does not stop the world), returning
+// the highest seen above the heap before.
 func peakHeap(f func()) uint64 {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapAlloc
+	base := read()
 	done := make(chan struct{})
 	peak := make(chan uint64)
 	go func() {
 		var max uint64
-		var m runtime.MemStats
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
 		for {
-			runtime.ReadMemStats(&m)
-			if m.HeapAlloc > max {
-				max = m.HeapAlloc
+			if v := read(); v > max {
+				max = v
 			}
 			select {
 			case <-done:
 				peak <- max
 				return
-			default:
-				runtime.Gosched()
+			case <-tick.C:
 			}
 		}
 	}()

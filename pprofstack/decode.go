@@ -254,14 +254,17 @@ type decoder struct {
 	functions []span
 	strings   []span
 
-	mapIdx  map[uint64]int32 // index of each mapping, location and function by id
-	locIdx  map[uint64]int32
-	fnIdx   map[uint64]int32
-	nlines  []int32 // lines (frames) of each location
-	fnName  []int64 // string index of each function's name
-	fnFile  []int64
-	fnStart []int64 // each function's first line, 0 when the profile omits it
-	starts  []int64 // the start line of each frame of the stack at hand
+	mapIdx      map[uint64]int32 // index of each mapping, location and function by id
+	locIdx      map[uint64]int32
+	fnIdx       map[uint64]int32
+	nlines      []int32 // lines (frames) of each location
+	locAt       []int32 // 1 + where each location's frames start in arena; 0 until decoded
+	arena       []stack.Frame
+	arenaStarts []int64 // the start line of each frame in arena
+	fnName      []int64 // string index of each function's name
+	fnFile      []int64
+	fnStart     []int64 // each function's first line, 0 when the profile omits it
+	starts      []int64 // the start line of each frame of the stack at hand
 
 	strs  map[int64]string // strings converted so far
 	names map[int32]string // function names shortened so far
@@ -543,6 +546,7 @@ func (d *decoder) functionTable() error {
 func (d *decoder) locationTable() error {
 	d.locIdx = make(map[uint64]int32, len(d.locations))
 	d.nlines = make([]int32, len(d.locations))
+	d.locAt = make([]int32, len(d.locations))
 	for i, s := range d.locations {
 		w := d.msg(s, "location", i+1)
 		var f field
@@ -813,6 +817,34 @@ func (d *decoder) appendFrames(frames []stack.Frame, li int32, keep bool) ([]sta
 		}
 		return slices.Grow(frames, n-len(frames))[:n], nil
 	}
+	n := len(frames) + int(d.nlines[li])
+	if err := check(n, d.lim.Frames, "Frames", "frames in one stack"); err != nil {
+		return frames, err
+	}
+	if at := d.locAt[li]; at > 0 {
+		// Decoded before: stacks share most of their locations.
+		at--
+		end := at + d.nlines[li]
+		d.starts = append(d.starts, d.arenaStarts[at:end]...)
+		return append(frames, d.arena[at:end]...), nil
+	}
+	from := len(frames)
+	frames, err := d.decodeFrames(frames, li)
+	if err != nil {
+		return frames, err
+	}
+	// Keep the location's frames for the next stack that uses it, as
+	// long as what is kept stays within TotalFrames.
+	if kept := len(d.arena) + len(frames) - from; kept < math.MaxInt32/2 && (kept <= d.lim.TotalFrames || d.lim.TotalFrames < 0) {
+		d.locAt[li] = int32(len(d.arena)) + 1
+		d.arena = append(d.arena, frames[from:]...)
+		d.arenaStarts = append(d.arenaStarts, d.starts[len(d.starts)-(len(frames)-from):]...)
+	}
+	return frames, nil
+}
+
+// decodeFrames appends the frames of location li, read from the profile.
+func (d *decoder) decodeFrames(frames []stack.Frame, li int32) ([]stack.Frame, error) {
 	w := d.msg(d.locations[li], "location", int(li)+1)
 	var f field
 	for {
