@@ -40,7 +40,7 @@ func BenchmarkDecode(b *testing.B) {
 		name string
 		in   []byte
 	}{{"realistic-100k", realistic(100000)}}
-	for _, name := range []string{"empty-samples.pb.gz", "deep-stack.pb.gz", "many-frames.pb.gz", "wide-location.pb.gz", "bomb.pb.gz", "zeros.pb.gz", "missing-location.pb"} {
+	for _, name := range []string{"empty-samples.pb.gz", "many-samples.pb.gz", "deep-stack.pb.gz", "many-frames.pb.gz", "wide-location.pb.gz", "bomb.pb.gz", "zeros.pb.gz", "missing-location.pb"} {
 		in, err := os.ReadFile(filepath.Join("..", "testdata", "hostile", name))
 		if err != nil {
 			b.Fatal(err)

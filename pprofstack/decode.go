@@ -652,7 +652,7 @@ func (d *decoder) funcName(i int32) (string, error) {
 // count goroutines become one each, when keep is set.
 func (d *decoder) sampleList(p *Profile, keep bool) error {
 	leaked := p.Type == "goroutineleak"
-	stacks := make(map[uint64]struct{})
+	kept := 0
 	var locs []uint64   // location ids of the sample at hand
 	var lbls [][2]int64 // its string labels, as string indices
 	var frames []stack.Frame
@@ -729,13 +729,11 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		// Every location must exist, kept or not, and the frames count
 		// before they are kept.
 		frames, d.starts = frames[:0], d.starts[:0]
-		h := uint64(14695981039346656037)
 		for _, id := range locs {
 			li, ok := d.locIdx[id]
 			if !ok {
 				return w.errorf(0, "location %d, which the profile does not define", id)
 			}
-			h = (h ^ id) * 1099511628211
 			var err error
 			if frames, err = d.appendFrames(frames, li, keep && count > 0); err != nil {
 				return err
@@ -748,8 +746,8 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		if err := check(totalFrames, d.lim.TotalFrames, "TotalFrames", "frames in all stacks together"); err != nil {
 			return err
 		}
-		stacks[h] = struct{}{}
-		if err := check(len(stacks), d.lim.Stacks, "Stacks", "distinct stacks"); err != nil {
+		kept++
+		if err := check(kept, d.lim.Stacks, "Stacks", "stacks (samples that count goroutines)"); err != nil {
 			return err
 		}
 		if !keep {

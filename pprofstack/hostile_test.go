@@ -237,6 +237,12 @@ var hostile = []struct {
 		}
 		return gz(p.bytes())
 	}, "", nil, "pprofstack.Limits.TotalFrames"},
+	{"many-samples.pb.gz", func() []byte {
+		// 300k samples of one goroutine with one stack: each small, each
+		// a goroutine to keep, past Limits.Stacks.
+		one := pb(nil).m(2, append(packed(1, 1, 2, 3), pb(nil).i(2, 1)...))
+		return gz(append(sound("goroutine").bytes(), bytes.Repeat(one, 300000)...))
+	}, "", nil, "pprofstack.Limits.Stacks"},
 	{"long-name.pb.gz", func() []byte {
 		return gz(sound("goroutine").function(9, "main."+strings.Repeat("x", 1<<20), "/x.go").location(9, [2]int64{9, 1}).sample(1, 9).bytes())
 	}, "", nil, "pprofstack.Limits.NameBytes"},
