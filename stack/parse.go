@@ -45,14 +45,21 @@ func (e *SyntaxError) Error() string {
 // Parser reads goroutines from runtime tracebacks (runtime.Stack, panics,
 // fatal errors, SIGQUIT, /debug/pprof/goroutine?debug=2, goroutineleak
 // profiles), the goroutine sections of race reports, and debug=1 goroutine
-// profiles, one goroutine at a time. Its memory is bounded by the longest
-// stack and the distinct function and file names, not by the input.
+// profiles, one goroutine at a time. Its memory is bounded by Limits for
+// one goroutine and by a cap on the distinct names it keeps, not by the
+// input.
 //
 // The states, each with the line it expects next:
 //
 //	text      anything; a header starts a goroutine     goroutine 7 [chan send]:
 //	                     a record starts a profile stack 3 @ 0x43e1ce 0x4085a5
 //	                     a race section header           Write at 0x00c0000 by goroutine 7:
+//	                     a profile header (passed on)    goroutineleak profile: total 3
+//	                     other text is passed on; after a profile header, only
+//	                     once the records added up to its total
+//
+// Race sections are passed on whole as well as parsed: a race report is the
+// user's output.
 //	call      a call, or what ends the stack           main.worker(0xc000010000)
 //	                     elided frames                   ...12 frames elided...
 //	                     created by                      created by main.main in goroutine 1
