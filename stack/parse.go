@@ -60,6 +60,7 @@ func (e *SyntaxError) Error() string {
 //
 // Race sections are passed on whole as well as parsed: a race report is the
 // user's output.
+//
 //	call      a call, or what ends the stack           main.worker(0xc000010000)
 //	                     elided frames                   ...12 frames elided...
 //	                     created by                      created by main.main in goroutine 1
