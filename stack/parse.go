@@ -57,10 +57,6 @@ func (e *SyntaxError) Error() string {
 //	                     a profile header (passed on)    goroutineleak profile: total 3
 //	                     other text is passed on; after a profile header, only
 //	                     once the records added up to its total
-//
-// Race sections are passed on whole as well as parsed: a race report is the
-// user's output.
-//
 //	call      a call, or what ends the stack           main.worker(0xc000010000)
 //	                     elided frames                   ...12 frames elided...
 //	                     created by                      created by main.main in goroutine 1
@@ -70,6 +66,9 @@ func (e *SyntaxError) Error() string {
 //	created   the position of the go statement (-> call, for ancestors or the end)
 //	profile   "# labels:" and "#\t0x.. func+0x.. file:line" lines (-> text)
 //	race      "  func()" and "      file:line" pairs (-> text at a blank line)
+//
+// Race sections are passed on whole as well as parsed: a race report is the
+// user's output.
 type Parser struct {
 	lr     *lineReader
 	opt    Options
