@@ -19,6 +19,9 @@ const (
 	WaitGroupNeverDone Class = "waitgroup-never-done"
 	CondNeverSignalled Class = "cond-never-signalled"
 	IOWithoutDeadline  Class = "io-without-deadline"
+	// UnknownWait is a goroutine parked where the input does not show on
+	// what: a debug=1 profile hides the runtime frames that tell.
+	UnknownWait Class = "unknown-wait"
 )
 
 // States that are not leaks.
@@ -101,6 +104,12 @@ var Classes = []Info{
 			"that stops answering holds the goroutine, its buffers and its connection forever.",
 		"Set a deadline (conn.SetDeadline, http.Client.Timeout, http.Server.ReadTimeout/IdleTimeout) " +
 			"or use a context-aware call (net.Dialer.DialContext, http.NewRequestWithContext)."},
+	{UnknownWait, true, "wait the input does not show",
+		"The goroutine is parked in the code shown, but this input does not say on what: a debug=1 profile " +
+			"hides the runtime frames that tell a channel send from a receive or a select, and the line of code " +
+			"could not be read.",
+		"Read /debug/pprof/goroutine?debug=2 (or the protobuf profile, debug=0) to see what it waits on, " +
+			"or give leakhound the source (--source) so it can read the line."},
 
 	{Running, false, "running", "The goroutine was running when the dump was taken.", ""},
 	{Runnable, false, "runnable", "The goroutine was ready to run and waiting for a CPU.", ""},

@@ -30,6 +30,11 @@ type Config struct {
 	IOMinutes int
 	// KeepGoroutines fills Report.Goroutines with one entry per goroutine.
 	KeepGoroutines bool
+	// Concentration is the fewest goroutines parked at one place that count
+	// as evidence of a leak in a process of up to ten times as many; it
+	// scales with the process, up to ten times itself, since a large
+	// service builds larger pools (see concentrationMin). 0 means 100.
+	Concentration int
 }
 
 // Classifier groups goroutines into findings as they are added. Work per
@@ -43,32 +48,69 @@ type Classifier struct {
 	order  []*group
 	gs     []member
 	total  int
+	// requests maps the ids of net/http connection goroutines to whether
+	// they are inside a handler, so that goroutines a finished request
+	// started can be told (see outlived).
+	requests map[int64]bool
+	// started are the leak candidates whose creator may be such a
+	// connection, checked once every goroutine was read.
+	started []startedBy
+	// live holds the ids of every goroutine read, made on demand by
+	// abandoned once all were.
+	live map[int64]struct{}
+}
+
+// startedBy is one goroutine whose creator is checked for a finished request.
+type startedBy struct {
+	grp     *group
+	creator int64
+	// ancestor is set when tracebackancestors showed the creator serving
+	// a request.
+	ancestor bool
 }
 
 // entry is one distinct stack and how it was classified.
 type entry struct {
-	rep   *stack.Goroutine // the first goroutine with this stack
-	next  *entry           // another stack with the same hash
-	grp   *group
-	class Class
-	entry string // the goroutine's entry function
+	rep    *stack.Goroutine // the first goroutine with this stack
+	next   *entry           // another stack with the same hash
+	grp    *group
+	proven *group // the group of the proven goroutines with this stack, once one came
+	class  Class
+	state  string // the wait reason, inferred for profiles
+	rule   string // the idle rule's reason
+	entry  string // the goroutine's entry function
 }
 
 type groupKey struct {
 	class            Class
 	blocked, created stack.Frame
+	// proven keeps the goroutines the runtime proved apart from those it
+	// did not, so that a finding's verdict holds for each goroutine in it.
+	proven bool
 }
 
 type group struct {
 	f     Finding
 	state string
+	// never says why the wait can never end, when the wait reason shows it.
+	never string
+	// unknown says what the input form could not tell.
+	unknown string
+	// creators are the distinct creator ids seen, up to MaxCreators.
+	creators map[int64]struct{}
+	outlived int // goroutines whose request is over
+	partial  bool
+	profile  bool // read from a profile: no ids, minutes or creators
 }
+
+// MaxCreators bounds the creator ids a finding counts.
+const MaxCreators = 1000
 
 type member struct {
 	id      int64
 	e       *entry
+	grp     *group
 	minutes int
-	leaked  bool
 	count   int
 }
 
@@ -98,7 +140,14 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 	n := max(g.Count, 1)
 	c.total += n
 	e := c.lookup(g)
-	f := &e.grp.f
+	grp := e.grp
+	if g.Leaked {
+		if e.proven == nil {
+			e.proven = c.file(e, true)
+		}
+		grp = e.proven
+	}
+	f := &grp.f
 	if f.Count == 0 {
 		f.CreatedByGoroutine = g.CreatorID
 		if len(g.Labels) > 0 {
@@ -115,10 +164,50 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 	if g.ID != 0 {
 		f.GoroutineIDs = append(f.GoroutineIDs, g.ID)
 	}
-	f.MaxMinutes = max(f.MaxMinutes, g.Minutes)
-	if c.cfg.KeepGoroutines {
-		c.gs = append(c.gs, member{id: g.ID, e: e, minutes: g.Minutes, leaked: g.Leaked, count: n})
+	if g.CreatorID != 0 {
+		grp.addCreator(g.CreatorID)
 	}
+	f.MaxMinutes = max(f.MaxMinutes, g.Minutes)
+	if g.ID != 0 && hasFrame(g.Stack, "net/http.(*conn).serve") {
+		if c.requests == nil {
+			c.requests = make(map[int64]bool)
+		}
+		c.requests[g.ID] = hasFrame(g.Stack, "net/http.serverHandler.ServeHTTP")
+	}
+	if e.class.IsLeak() && !g.Leaked && userStarted(g) && len(c.started) < maxStarted {
+		c.started = append(c.started, startedBy{grp: grp, creator: g.CreatorID, ancestor: servedRequest(g)})
+	}
+	if c.cfg.KeepGoroutines {
+		c.gs = append(c.gs, member{id: g.ID, e: e, grp: grp, minutes: g.Minutes, count: n})
+	}
+}
+
+// maxStarted bounds the goroutines kept for the outlived check.
+const maxStarted = 1 << 20
+
+func (g *group) addCreator(id int64) {
+	if g.creators == nil {
+		g.creators = make(map[int64]struct{}, 1)
+	}
+	if len(g.creators) < MaxCreators {
+		g.creators[id] = struct{}{}
+	}
+}
+
+// userStarted reports whether user code ran the go statement: goroutines
+// that net/http or gRPC start are the requests themselves.
+func userStarted(g *stack.Goroutine) bool {
+	if g.CreatorID == 0 && len(g.Ancestors) == 0 {
+		return false
+	}
+	pkg := g.CreatedBy.Func.PkgPath()
+	return pkg != "" && pkg != "net/http" && !strings.HasPrefix(pkg, "google.golang.org/grpc")
+}
+
+// servedRequest reports whether tracebackancestors show the creator inside
+// an HTTP handler.
+func servedRequest(g *stack.Goroutine) bool {
+	return len(g.Ancestors) > 0 && hasFrame(g.Ancestors[0].Stack, "net/http.serverHandler.ServeHTTP")
 }
 
 // lookup finds or makes the entry for g's stack.
@@ -183,29 +272,42 @@ func same(a, b string) bool {
 func (c *Classifier) classify(e *entry) {
 	g := e.rep
 	state := g.State
-	if state == "" && !g.Partial {
-		state = inferState(g.Stack)
-	}
 	top := topFrame(g.Stack)
+	if state == "" {
+		if g.Partial {
+			state = c.partialState(g, top)
+		} else {
+			state = inferState(g.Stack)
+		}
+	}
 	class, rule := c.classOf(g, state, top)
-	e.class = class
+	e.class, e.state, e.rule = class, state, rule
 	if n := len(g.Stack); n > 0 {
 		e.entry = string(g.Stack[n-1].Func)
 	}
+	e.grp = c.file(e, false)
+}
+
+// file finds or makes the group of e's goroutines, proven or not.
+func (c *Classifier) file(e *entry, proven bool) *group {
+	g := e.rep
+	top := topFrame(g.Stack)
 	var blocked stack.Frame
 	if top < len(g.Stack) {
 		blocked = g.Stack[top]
 	} else if len(g.Stack) > 0 {
 		blocked = g.Stack[0]
 	}
-	key := groupKey{class: class, blocked: blocked, created: g.CreatedBy}
+	key := groupKey{class: e.class, blocked: blocked, created: g.CreatedBy, proven: proven}
 	key.blocked.Inlined, key.created.Inlined = false, false
 	grp := c.groups[key]
 	if grp == nil {
-		grp = &group{state: state}
-		grp.f.Class = class
-		grp.f.WaitReason = state
-		grp.f.Rule = rule
+		grp = &group{state: e.state, partial: g.Partial, profile: g.ID == 0}
+		grp.never = neverWakes(e.class, e.state)
+		grp.unknown = unknownOf(g, e.class, e.state)
+		grp.f.Class = e.class
+		grp.f.WaitReason = e.state
+		grp.f.Rule = e.rule
 		grp.f.BlockedAt = Location{Func: string(blocked.Func), File: blocked.File, Line: blocked.Line}
 		grp.f.CreatedAt = Location{Func: string(g.CreatedBy.Func), File: g.CreatedBy.File, Line: g.CreatedBy.Line}
 		grp.f.Stack = make([]Location, len(g.Stack))
@@ -215,7 +317,7 @@ func (c *Classifier) classify(e *entry) {
 		c.groups[key] = grp
 		c.order = append(c.order, grp)
 	}
-	e.grp = grp
+	return grp
 }
 
 // plumbing reports frames that sit between the user's call and the park:
@@ -257,7 +359,7 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 		return System, ""
 	}
 	for i := range c.rules {
-		if c.rules[i].matches(g, top) {
+		if c.rules[i].matches(g, state, top) {
 			return Idle, c.rules[i].Reason
 		}
 	}
@@ -316,6 +418,10 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	case "IO wait":
 		return IOWithoutDeadline, ""
 	case "":
+		if g.Partial && top < len(g.Stack) {
+			// A debug=1 profile hid what the goroutine waits on.
+			return UnknownWait, ""
+		}
 		return Waiting, ""
 	case "semacquire":
 		// Before Go 1.21 every sync wait printed as semacquire.
@@ -462,9 +568,13 @@ func inferState(s []stack.Frame) string {
 // suspects, then the rest; within each, larger and older groups first.
 func (c *Classifier) Report() *Report {
 	r := &Report{Total: c.total, Findings: make([]*Finding, 0, len(c.order))}
+	c.outlived()
 	for _, grp := range c.order {
 		f := &grp.f
-		f.Verdict = c.verdict(f)
+		if f.Count == 0 {
+			continue // a stack whose goroutines were all proven
+		}
+		c.judge(grp)
 		c.explain(f)
 		r.Findings = append(r.Findings, f)
 	}
@@ -477,13 +587,8 @@ func (c *Classifier) Report() *Report {
 		)
 	})
 	for _, m := range c.gs {
-		f := &m.e.grp.f
-		v := f.Verdict
-		if v == Leak && !m.leaked {
-			v = Suspect
-		}
-		info := GoroutineInfo{ID: m.id, Function: m.e.entry, WaitReason: m.e.grp.state,
-			Minutes: m.minutes, Class: m.e.class, Verdict: v}
+		info := GoroutineInfo{ID: m.id, Function: m.e.entry, WaitReason: m.grp.state,
+			Minutes: m.minutes, Class: m.e.class, Verdict: m.grp.f.Verdict}
 		if m.count > 1 {
 			info.Count = m.count
 		}
@@ -491,18 +596,6 @@ func (c *Classifier) Report() *Report {
 	}
 	r.count()
 	return r
-}
-
-func (c *Classifier) verdict(f *Finding) Verdict {
-	switch {
-	case f.Proven > 0:
-		return Leak
-	case !f.Class.IsLeak():
-		return OK
-	case f.Class == IOWithoutDeadline && f.MaxMinutes < c.cfg.IOMinutes:
-		return OK
-	}
-	return Suspect
 }
 
 // Keep drops the findings for which keep returns false, and the goroutines
@@ -529,13 +622,15 @@ func (r *Report) Keep(keep func(*Finding) bool) {
 }
 
 func (r *Report) count() {
-	r.Leaks, r.Suspects = 0, 0
+	r.Leaks, r.Suspects, r.Parked = 0, 0, 0
 	for _, f := range r.Findings {
 		switch f.Verdict {
 		case Leak:
 			r.Leaks += f.Count
 		case Suspect:
 			r.Suspects += f.Count
+		case Parked:
+			r.Parked += f.Count
 		}
 	}
 }

@@ -48,12 +48,30 @@ func (c *Classifier) explain(f *Finding) {
 	}
 	b.WriteString(". ")
 	if f.Proven > 0 {
-		fmt.Fprintf(&b, "The runtime proved %d of them can never run again: nothing reachable can wake them. ", f.Proven)
+		fmt.Fprintf(&b, "The runtime proved %s can never run again: nothing reachable can wake %s. ", verb(f.Count, "it", "they"), verb(f.Count, "it", "them"))
 	}
 	b.WriteString(info.Cause)
-	if hint := c.situation(f); hint != "" {
+	if hint := c.situation(f); hint != "" && !hasEvidence(f, SourceTrap) {
 		b.WriteString(" ")
 		b.WriteString(hint)
+	}
+	switch f.Verdict {
+	case Suspect:
+		b.WriteString(" Evidence: ")
+		for i, e := range f.Evidence {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			b.WriteString(e.Detail)
+		}
+		b.WriteString(".")
+	case Parked:
+		b.WriteString(" Nothing read here shows a leak: a healthy program parks goroutines like these too. " +
+			"The runtime's leak proof (Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile), " +
+			"growth over time (leakhound watch) or a test (leakhound.Track) would tell.")
+	}
+	if f.Unknown != "" {
+		fmt.Fprintf(&b, " This input cannot tell %s.", f.Unknown)
 	}
 	f.Explanation = b.String()
 	f.Fix = info.Fix
@@ -133,4 +151,13 @@ func (c *Classifier) concreteFix(f *Finding) string {
 	}
 	m := makeChan.FindStringSubmatch(l)
 	return fmt.Sprintf("At %s:%d change %s to make(chan %s, 1).", filepath.Base(f.CreatedAt.File), n, m[0], m[1])
+}
+
+func hasEvidence(f *Finding, k EvidenceKind) bool {
+	for _, e := range f.Evidence {
+		if e.Kind == k {
+			return true
+		}
+	}
+	return false
 }

@@ -78,9 +78,9 @@ func (r *Rule) matchName(s string) bool {
 }
 
 // matches reports whether the rule covers g, whose first frame outside the
-// runtime is top.
-func (r *Rule) matches(g *stack.Goroutine, top int) bool {
-	if r.OnlyIn != "" && g.State != r.OnlyIn {
+// runtime is top and whose wait reason, read or inferred, is state.
+func (r *Rule) matches(g *stack.Goroutine, state string, top int) bool {
+	if r.OnlyIn != "" && state != r.OnlyIn {
 		return false
 	}
 	switch r.Where {
@@ -89,7 +89,7 @@ func (r *Rule) matches(g *stack.Goroutine, top int) bool {
 	case CreatedBy:
 		return r.matchName(string(g.CreatedBy.Func))
 	case State:
-		return r.matchName(g.State)
+		return r.matchName(state)
 	}
 	for _, f := range g.Stack {
 		if r.matchName(string(f.Func)) {

@@ -132,17 +132,10 @@ func count(cs []classified) int {
 	return n
 }
 
-// profileClass is the class a protobuf profile allows: it has no wait
-// reason, and a receive from a nil channel looks like any receive.
-func profileClass(s scenario.Scenario) classify.Class {
-	switch s.Class {
-	case classify.NilChannelReceive:
-		return classify.ReceiveNoSender
-	case classify.NilChannelSend:
-		return classify.SendNoReceiver
-	}
-	return s.Class
-}
+// profileClass is the class a protobuf profile allows. It has no wait
+// reason, but the runtime frames tell each wait apart, a nil channel's
+// too (see pprofstack's nilChanState).
+func profileClass(s scenario.Scenario) classify.Class { return s.Class }
 
 // TestScenarioFormats: the text profile and the outputs of dying processes
 // parse, and carry what only they carry.

@@ -90,7 +90,7 @@ func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
 		if len(s.Value) == 0 {
 			continue
 		}
-		g := &stack.Goroutine{Count: int(s.Value[0])}
+		g := &stack.Goroutine{Count: int(s.Value[0]), State: nilChanState(s)}
 		for _, loc := range s.Location {
 			for _, ln := range loc.Line {
 				if ln.Function == nil {

@@ -154,6 +154,7 @@ func countByClass(r *classify.Report) map[classVerdict]int {
 	for _, info := range classify.Classes {
 		n[classVerdict{info.Class, classify.OK}] = 0
 		if info.Leak {
+			n[classVerdict{info.Class, classify.Parked}] = 0
 			n[classVerdict{info.Class, classify.Suspect}] = 0
 			n[classVerdict{info.Class, classify.Leak}] = 0
 		}

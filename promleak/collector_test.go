@@ -179,8 +179,8 @@ func TestCollectGoroutines(t *testing.T) {
 	if _, ok := got["running/suspect"]; ok {
 		t.Error("a class that is never a leak has a suspect series")
 	}
-	if n := len(got); n != 11*3+6 {
-		t.Errorf("%d leakhound_goroutines series, want %d: 3 verdicts for each leak class, ok for the rest", n, 11*3+6)
+	if n := len(got); n != 12*4+6 {
+		t.Errorf("%d leakhound_goroutines series, want %d: 4 verdicts for each leak class, ok for the rest", n, 12*4+6)
 	}
 }
 

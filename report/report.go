@@ -73,11 +73,14 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 		opt.MaxIDs = 10
 	}
 	ew := &errWriter{w: w}
-	var bad, ok []*classify.Finding
+	var bad, parked, ok []*classify.Finding
 	for _, f := range r.Findings {
-		if f.Verdict == classify.OK {
+		switch f.Verdict {
+		case classify.OK:
 			ok = append(ok, f)
-		} else {
+		case classify.Parked:
+			parked = append(parked, f)
+		default:
 			bad = append(bad, f)
 		}
 	}
@@ -85,16 +88,35 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 	if input != "" {
 		head += " in " + input
 	}
+	var also string
+	if r.Parked > 0 {
+		also = fmt.Sprintf("; %d parked with no evidence of a leak", r.Parked)
+	}
 	switch {
 	case r.Leaks > 0:
-		ew.printf("%s: %s proven leaked, %s suspect\n\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s proven leaked, %s suspect%s\n\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	case r.Suspects > 0:
-		ew.printf("%s: %s suspect, none proven\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)))
+		ew.printf("%s: %s suspect, none proven%s\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	default:
-		ew.printf("%s: %s\n", head, p.paint("1;32", "no leak found"))
+		ew.printf("%s: %s%s\n", head, p.paint("1;32", "no leak found"), also)
 	}
 	for _, f := range bad {
 		finding(ew, p, f, opt)
+	}
+	if len(parked) > 0 {
+		if !opt.Verbose {
+			ew.printf("\nparked: waiting in a leak class, but nothing read shows a leak (-v explains each):\n")
+		}
+		for _, f := range parked {
+			if opt.Verbose {
+				finding(ew, p, f, opt)
+				continue
+			}
+			ew.printf("  %s %s  %s  %s\n", p.paint("2", "parked "), f.Class, countText(f), place(f.BlockedAt))
+		}
+		if !opt.Verbose {
+			ew.printf("\n")
+		}
 	}
 	if opt.Verbose {
 		for _, f := range ok {
@@ -111,6 +133,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	tag := map[classify.Verdict]string{
 		classify.Leak:    p.paint("1;31", "LEAK   "),
 		classify.Suspect: p.paint("1;33", "SUSPECT"),
+		classify.Parked:  p.paint("2", "parked "),
 		classify.OK:      p.paint("32", "ok     "),
 	}[f.Verdict]
 	w.printf("%s %s  %s", tag, p.paint("1", string(f.Class)), countText(f))
@@ -163,12 +186,16 @@ func Plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
-	pos := l.Func
-	if l.File != "" {
-		pos = fmt.Sprintf("%s:%d  %s", filepath.Base(l.File), l.Line, l.Func)
+// place prints a location as "file.go:12  pkg.Func".
+func place(l classify.Location) string {
+	if l.File == "" {
+		return l.Func
 	}
-	w.printf("  %s %s%s\n", p.paint("2", label), pos, extra)
+	return fmt.Sprintf("%s:%d  %s", filepath.Base(l.File), l.Line, l.Func)
+}
+
+func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
+	w.printf("  %s %s%s\n", p.paint("2", label), place(l), extra)
 	if l.Source != "" {
 		w.printf("%s%s\n", indent, p.paint("36", l.Source))
 	}

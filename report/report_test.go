@@ -54,11 +54,13 @@ func TestText(t *testing.T) {
 	}
 	out := plain.String()
 	for _, want := range []string{
-		"4 goroutines in dump.txt: 3 proven leaked",
-		"LEAK    send-no-receiver  3 goroutines, waiting up to 2 min, 1 proven by the runtime",
+		"4 goroutines in dump.txt: 1 proven leaked, 0 suspect; 2 parked with no evidence of a leak",
+		"LEAK    send-no-receiver  1 goroutine, 1 proven by the runtime",
 		"  blocked main.go:18  main.fetch.func1",
 		"  created main.go:16  main.fetch  by goroutine 1",
-		"  ids     10 11 12",
+		"  ids     10\n",
+		"parked: waiting in a leak class, but nothing read shows a leak",
+		"  parked  send-no-receiver  2 goroutines  main.go:18  main.fetch.func1",
 		"  labels  handler=/fetch",
 		"  fix     Give the channel a buffer",
 		"not leaks: 1 goroutine in 1 group (idle 1); -v lists them",

@@ -62,6 +62,9 @@ type Parser struct {
 	recent *[1 << recentBits]string // see intern
 	// pending is a header line read while finishing the previous goroutine.
 	pending []byte
+	// leakProfile is set inside a debug=1 goroutineleak profile, every
+	// record of which the runtime proved leaked.
+	leakProfile bool
 }
 
 // NewParser returns a parser reading from r.
@@ -166,6 +169,13 @@ func (p *Parser) Next() bool {
 			case len(l) > 0 && p.raceHeader(l):
 				st = stRace
 			default:
+				// A debug=1 profile starts with its name and total; the
+				// goroutineleak profile lists only goroutines it proved.
+				if hasPrefix(l, "goroutineleak profile: total ") {
+					p.leakProfile = true
+				} else if hasPrefix(l, "goroutine profile: total ") {
+					p.leakProfile = false
+				}
 				p.pass(line)
 			}
 
@@ -580,6 +590,7 @@ func (p *Parser) record(l []byte) bool {
 	p.reset()
 	p.g.Count = int(n)
 	p.g.Partial = true
+	p.g.Leaked = p.leakProfile
 	return true
 }
 

@@ -70,7 +70,10 @@ const pkg = "github.com/leakhound/leakhound/internal/demo."
 // Start serves it.
 func New() *Service {
 	s := &Service{
-		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{}},
+		// One connection per request, as from many clients: each leak's
+		// goroutines then come from several requests' goroutines, all of
+		// them gone once the request is answered, as on a real service.
+		client: &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
 		// A short interval, so that the page follows a person's requests.
 		monitor: monitor.New(monitor.Config{Interval: MonitorInterval}),
 	}

@@ -38,7 +38,9 @@ func TestTable(t *testing.T) {
 		}
 	}
 	for _, info := range classify.Classes {
-		if info.Leak && !covered[info.Class] {
+		// unknown-wait is what a debug=1 profile makes of any channel
+		// wait: a form's class, not a way to block.
+		if info.Leak && !covered[info.Class] && info.Class != classify.UnknownWait {
 			t.Errorf("no scenario for leak class %s", info.Class)
 		}
 	}

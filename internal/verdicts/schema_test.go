@@ -1,0 +1,64 @@
+package verdicts
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/internal/input"
+	"github.com/leakhound/leakhound/internal/scenario/scenariotest"
+	"github.com/leakhound/leakhound/report"
+)
+
+// TestJSONSchema: the JSON document of a report, from a full dump and from
+// each kind of profile, is valid against docs/json.schema.json, which
+// docs/json.md points users to.
+func TestJSONSchema(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "docs", "json.schema.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatalf("docs/json.schema.json: %v", err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("leakhound.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := c.Compile("leakhound.json")
+	if err != nil {
+		t.Fatalf("docs/json.schema.json does not compile: %v", err)
+	}
+	forms := []string{"debug2", "debug1", "proto"}
+	if scenariotest.HasLeakProfile() {
+		forms = append(forms, "leak2", "leakproto")
+	}
+	for _, form := range forms {
+		cl := classify.New(classify.Config{Source: &classify.Source{UseDumpPaths: true}, KeepGoroutines: true})
+		if _, err := input.Read(bytes.NewReader(scenariotest.Dump(t, form)), input.Options{}, cl.Add); err != nil {
+			t.Fatalf("%s: %v", form, err)
+		}
+		r := cl.Report()
+		var out bytes.Buffer
+		if err := report.JSON(&out, form, r); err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(strings.NewReader(out.String()))
+		if err != nil {
+			t.Fatalf("%s: not JSON: %v", form, err)
+		}
+		if err := schema.Validate(v); err != nil {
+			t.Errorf("%s: the JSON is not valid against docs/json.schema.json: %v", form, err)
+		}
+		if r.Suspects+r.Leaks == 0 || !strings.Contains(out.String(), `"evidence": [`) {
+			t.Errorf("%s: no finding with evidence in the scenario program's report", form)
+		}
+	}
+}
