@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"go/version"
 	"io"
 	"os/exec"
@@ -435,4 +436,27 @@ func TestStartInProcess(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestUntilTimeout: a timeout scenario whose caller took the result instead
+// of timing out (as happens on a loaded machine) is tried again, and one
+// that never times out panics instead of looping.
+func TestUntilTimeout(t *testing.T) {
+	calls := 0
+	untilTimeout("t", func() error {
+		calls++
+		if calls < 3 {
+			return nil
+		}
+		return errTimeout
+	})()
+	if calls != 3 {
+		t.Errorf("%d calls, want 3: stop at the first timeout", calls)
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "did not time out") {
+			t.Errorf("never timing out: recovered %v, want a panic saying so", r)
+		}
+	}()
+	untilTimeout("t", func() error { return nil })()
 }
