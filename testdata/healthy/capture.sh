@@ -49,6 +49,12 @@ capture() { # name pprofbase phase
 	curl -sf --max-time 20 -o "$dir/$phase.debug2.txt" "$base/debug/pprof/goroutine?debug=2"
 	curl -sf --max-time 20 -o "$dir/$phase.debug1.txt" "$base/debug/pprof/goroutine?debug=1"
 	curl -sf --max-time 20 -o "$dir/$phase.pb.gz" "$base/debug/pprof/goroutine?debug=0"
+	# The runtime's leak profile, where the server's Go has it (1.27 on).
+	if curl -sf --max-time 20 -o /dev/null "$base/debug/pprof/goroutineleak?debug=1"; then
+		curl -sf --max-time 20 -o "$dir/$phase.leak2.txt" "$base/debug/pprof/goroutineleak?debug=2"
+		curl -sf --max-time 20 -o "$dir/$phase.leak1.txt" "$base/debug/pprof/goroutineleak?debug=1"
+		curl -sf --max-time 20 -o "$dir/$phase.leak.pb.gz" "$base/debug/pprof/goroutineleak?debug=0"
+	fi
 	for f in "$dir/$phase".*; do
 		if [ "$(stat -c %s "$f")" -gt 1048576 ]; then
 			echo "too big, dropped: $f" >&2
