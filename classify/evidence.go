@@ -180,6 +180,12 @@ func (c *Classifier) partialState(g *stack.Goroutine, top int) string {
 	if st := inferState(g.Stack); st != "" && st != "runnable" {
 		return st
 	}
+	for _, f := range g.Stack {
+		// The goroutine writing the profile: runtime/pprof's frames show.
+		if strings.HasPrefix(string(f.Func), "runtime/pprof.write") {
+			return "running"
+		}
+	}
 	if top >= len(g.Stack) {
 		return ""
 	}
