@@ -170,8 +170,9 @@ type dot struct {
 }
 
 type tick struct {
-	Pos   float64
-	Label string
+	Pos    float64
+	Label  string
+	Anchor string // text-anchor of the label
 }
 
 func stamp(t time.Time) string {
@@ -220,8 +221,12 @@ func timeChart(pts []Point, restarts []time.Time, growing bool) chart {
 	for v := 0; v <= top; v += step {
 		c.YTicks = append(c.YTicks, tick{Pos: round(y(v)), Label: strconv.Itoa(v)})
 	}
+	// Labels as fine as the span needs to tell its ticks apart.
 	layout := "15:04:05"
-	if span >= 24*time.Hour {
+	switch {
+	case span < 5*time.Second:
+		layout = "15:04:05.000"
+	case span >= 24*time.Hour:
 		layout = "Jan 2 15:04"
 	}
 	n := 4
@@ -230,7 +235,11 @@ func timeChart(pts []Point, restarts []time.Time, growing bool) chart {
 	}
 	for i := 0; i <= n; i++ {
 		t := t0.Add(span * time.Duration(i) / time.Duration(max(n, 1)))
-		c.XTicks = append(c.XTicks, tick{Pos: round(x(t)), Label: t.Format(layout)})
+		anchor := "middle"
+		if i == n && n > 0 {
+			anchor = "end" // stays inside the chart
+		}
+		c.XTicks = append(c.XTicks, tick{Pos: round(x(t)), Label: t.Format(layout), Anchor: anchor})
 	}
 	for _, r := range restarts {
 		if !r.Before(t0) && !r.After(t1) {

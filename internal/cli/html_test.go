@@ -1,10 +1,20 @@
 package cli
 
 import (
+	"context"
+	"flag"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/leakhound/leakhound/report"
 )
 
 // TestAnalyzeHTML: --format html writes one page, to stdout or to -o FILE,
@@ -46,5 +56,133 @@ func TestAnalyzeHTML(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "", "analyze", "--format", "xml", file); code != ExitError || !strings.Contains(errOut, "want text, json or html") {
 		t.Errorf("--format xml: exit %d, %s", code, errOut)
+	}
+}
+
+var updatePNG = flag.Bool("update-png", false, "write the browser's screenshots to docs/")
+
+// TestWatchHTML: --html keeps a page that is rewritten after every sample
+// and ends as the final report, and that Chromium draws with time charts
+// with axes, the growing group marked.
+func TestWatchHTML(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	page := filepath.Join(t.TempDir(), "watch.html")
+	const rounds = 6
+	code, _, errOut := runRounds(t, func(round int) bool {
+		// The page after round n holds n samples, and is live.
+		b, err := os.ReadFile(page)
+		if err != nil {
+			t.Fatalf("after round %d: %v", round, err)
+		}
+		if !strings.Contains(string(b), report.Plural(round, "sample")+"") || !strings.Contains(string(b), `http-equiv="refresh"`) {
+			t.Errorf("after round %d the page does not show %s, live", round, report.Plural(round, "sample"))
+		}
+		leakMore(t, leaky, 4)
+		return round < rounds
+	}, "watch", "--interval", "1h", "--timeout", "1m", "--html", page, leaky)
+	if code != ExitLeaks {
+		t.Fatalf("exit %d; stderr %s", code, errOut)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := string(b)
+	for _, want := range []string{"the final report", report.Plural(rounds, "sample"), `class="flag">GROWING</span>`, "main.fetch.func1", `class="tchart growing"`} {
+		if !strings.Contains(final, want) {
+			t.Errorf("the final page lacks %s", want)
+		}
+	}
+	if strings.Contains(final, `http-equiv="refresh"`) {
+		t.Error("the final page still reloads itself")
+	}
+	if code, _, errOut := run(t, "", "watch", "--format", "html", leaky); code != ExitError || !strings.Contains(errOut, "--html FILE") {
+		t.Errorf("watch --format html: exit %d, %s", code, errOut)
+	}
+	browseWatch(t, b, rounds)
+}
+
+type chartSeen struct {
+	W, H     float64
+	XAxis    float64 // length of the x axis as drawn
+	YAxis    float64
+	XLabels  []string
+	YLabels  []string
+	Points   int
+	Growing  bool
+	InGroups bool
+}
+
+const readCharts = `[...document.querySelectorAll("svg.tchart")].map(svg => {
+	const r = svg.getBoundingClientRect();
+	const len = sel => { const l = svg.querySelector(sel); if (!l) return 0; const b = l.getBoundingClientRect(); return Math.max(b.width, b.height); };
+	const line = svg.querySelector("polyline.line");
+	return {
+		W: r.width, H: r.height, XAxis: len("line.x-axis"), YAxis: len("line.y-axis"),
+		XLabels: [...svg.querySelectorAll("text.xtick")].map(t => t.textContent),
+		YLabels: [...svg.querySelectorAll("text.ytick")].map(t => t.textContent),
+		Points: line ? line.getAttribute("points").trim().split(/\s+/).length : 0,
+		Growing: svg.classList.contains("growing"),
+		InGroups: !!svg.closest(".gcard"),
+	};
+})`
+
+func browseWatch(t *testing.T, page []byte, samples int) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	const chromium = "/usr/bin/chromium"
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("no browser: %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	defer srv.Close()
+	// Not t.Context: it ends before the cleanups, and the allocator must
+	// be closed by closeBrowser alone.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	alloc, closeBrowser := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	defer closeBrowser()
+	tab, closeTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
+	defer closeTab()
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/watch.html"), chromedp.WaitVisible(chromedp.CSS("svg.tchart"))); err != nil {
+		t.Fatalf("loading the watch page: %v", err)
+	}
+	charts, err := chromedp.Run(tab, chromedp.Evaluate[[]chartSeen](readCharts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *updatePNG {
+		shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "..", "docs", "watch.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(charts) < 2 || charts[0].InGroups {
+		t.Fatalf("%d charts, the first in a group: %+v; want the total's chart first, then the groups'", len(charts), charts)
+	}
+	clock := regexp.MustCompile(`^\d\d:\d\d:\d\d(\.\d+)?$`)
+	growing := 0
+	for i, c := range charts {
+		if c.W <= 0 || c.H <= 0 || c.XAxis < 100 || c.YAxis < 50 || c.Points != samples && !c.InGroups {
+			t.Errorf("chart %d: %vx%v, axes %v and %v long, %d points; want a drawn chart with axes and %d points", i, c.W, c.H, c.XAxis, c.YAxis, c.Points, samples)
+		}
+		if len(c.XLabels) < min(2, c.Points) || len(c.XLabels) == 0 || !clock.MatchString(c.XLabels[0]) || len(c.YLabels) < 2 || c.YLabels[0] != "0" {
+			t.Errorf("chart %d: x labels %q, y labels %q; want times and counts from 0", i, c.XLabels, c.YLabels)
+		}
+		if c.Growing {
+			growing++
+		}
+	}
+	if growing == 0 {
+		t.Error("no chart marks the growing group")
 	}
 }

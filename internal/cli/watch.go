@@ -1,10 +1,12 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,7 +30,12 @@ type target struct {
 	outages     int  // times it stopped answering and came back
 	noProof     bool // it has no goroutineleak profile
 	toldNoProof bool
+	totals      []report.Point // goroutines per answered sample, for --html
 }
+
+// maxTotals bounds the history of totals kept for --html, as the tracker
+// bounds each group's.
+const maxTotals = 1000
 
 // watch polls services on an interval, shows their goroutine groups over
 // time, and ends with the groups that grew.
@@ -39,6 +46,7 @@ func watch(e *env, args []string) int {
 	forDur := fs.Duration("for", 5*time.Minute, "how long to watch; 0 watches until interrupted")
 	rise := fs.Int("rise", 3, "samples in a row a group must grow in to be reported as growing")
 	top := fs.Int("top", 8, "groups shown per service in the live view")
+	htmlFile := fs.String("html", "", "also keep `file` as a page with charts of every service and group over time, replaced whole after each sample and at the end")
 	urls, err := parseFlags(fs, args)
 	if err != nil {
 		return flagExit(fs, err)
@@ -48,6 +56,9 @@ func watch(e *env, args []string) int {
 	}
 	if len(urls) == 0 {
 		return e.fail("watch", fmt.Errorf("name at least one service URL, e.g. http://127.0.0.1:6060"))
+	}
+	if a.format == "html" {
+		return e.fail("watch", fmt.Errorf("--format html: watch writes its page with --html FILE, beside text or json"))
 	}
 	if *interval <= 0 || *rise < 1 {
 		return e.fail("watch", fmt.Errorf("--interval must be positive and --rise at least 1"))
@@ -76,8 +87,19 @@ func watch(e *env, args []string) int {
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()
 	start := time.Now()
+	page := func(final bool) {
+		if *htmlFile == "" {
+			return
+		}
+		// A page that cannot be written is said once a round; the watch
+		// goes on.
+		if err := writeWatchHTML(*htmlFile, &a, targets, start, *interval, final); err != nil {
+			fmt.Fprintf(e.stderr, "leakhound watch: %s\n", report.Escape(err.Error()))
+		}
+	}
 	for round := 1; ; round++ {
 		sampleAll(e, &a, opt, targets)
+		page(false)
 		if live {
 			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
 			view(e.stdout, targets, *top, time.Since(start), color)
@@ -98,6 +120,7 @@ func watch(e *env, args []string) int {
 		}
 		break
 	}
+	page(true)
 	return finish(e, &a, targets, color)
 }
 
@@ -126,6 +149,10 @@ func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
 			t.input = describe(t.url, res)
 			t.noProof = res.NoProof
 			t.total = r.Total
+			t.totals = append(t.totals, report.Point{Time: now, Count: r.Total})
+			if len(t.totals) > maxTotals {
+				t.totals = slices.Delete(t.totals, 0, len(t.totals)-maxTotals)
+			}
 			// A new process between two answered samples shows in the
 			// profile's process identity.
 			t.tracker.ObserveProcess(now, res.Process, r)
@@ -403,4 +430,52 @@ func finishText(out io.Writer, t *target, w watched, r *classify.Report, color b
 		}
 		fmt.Fprintf(out, "  %-8s %-22s %-40s %s\n", strings.ToUpper(string(f.Verdict)), report.Escape(string(f.Class)), place(f.BlockedAt), report.Plural(f.Count, "goroutine"))
 	}
+}
+
+// writeWatchHTML replaces file with the page of the watch so far: every
+// service's total and groups over time, the groups that grew, waited long
+// or were proven first.
+func writeWatchHTML(file string, a *analyzeFlags, targets []*target, start time.Time, interval time.Duration, final bool) error {
+	var ws []report.WatchTarget
+	for _, t := range targets {
+		w := report.WatchTarget{URL: t.shown, Input: t.input, Samples: t.samples, Errors: t.errs,
+			Restarts: t.tracker.Restarts(), Totals: t.totals}
+		if t.lastErr != nil {
+			w.LastErr = t.lastErr.Error()
+		}
+		if t.noProof {
+			w.Notes = append(w.Notes, noProofText)
+		}
+		var rest []report.WatchGroup
+		for _, g := range t.tracker.Groups() {
+			if !a.keep(g.Finding) || (g.Count == 0 && !slices.ContainsFunc(g.History, func(p monitor.Point) bool { return p.Count > 0 })) {
+				continue
+			}
+			wg := report.WatchGroup{Name: g.Key.String(), Finding: g.Finding, Growing: g.Growing, Old: g.Old, Proven: g.Proven, Growth: g.Growth}
+			for _, p := range g.History {
+				wg.History = append(wg.History, report.Point{Time: p.Time, Count: p.Count})
+			}
+			if g.Leaking() {
+				w.Groups = append(w.Groups, wg)
+			} else {
+				rest = append(rest, wg)
+			}
+		}
+		slices.SortStableFunc(rest, func(x, y report.WatchGroup) int { return last(y.History) - last(x.History) })
+		w.Groups = append(w.Groups, rest...)
+		ws = append(ws, w)
+	}
+	var buf bytes.Buffer
+	opt := report.WatchOptions{Started: start, Updated: time.Now(), Final: final, Refresh: interval}
+	if err := report.WatchHTML(&buf, ws, opt); err != nil {
+		return err
+	}
+	return replaceFile(file, buf.Bytes())
+}
+
+func last(pts []report.Point) int {
+	if len(pts) == 0 {
+		return 0
+	}
+	return pts[len(pts)-1].Count
 }

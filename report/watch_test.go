@@ -1,0 +1,52 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNiceMax(t *testing.T) {
+	for _, c := range []struct{ hi, top, step int }{{0, 1, 1}, {3, 3, 1}, {5, 6, 2}, {20, 20, 5}, {26, 30, 10}, {999, 1000, 500}, {12345, 15000, 5000}} {
+		if top, step := niceMax(c.hi); top != c.top || step != c.step || top < c.hi {
+			t.Errorf("niceMax(%d) = %d, %d; want %d, %d", c.hi, top, step, c.top, c.step)
+		}
+	}
+}
+
+// TestWatchHTML: the page charts each service and group with axes, marks
+// growth and restarts, escapes what services sent, and reloads only while
+// the watch runs.
+func TestWatchHTML(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	var pts []Point
+	for i := range 5 {
+		pts = append(pts, Point{t0.Add(time.Duration(i) * 10 * time.Second), 10 + 3*i})
+	}
+	targets := []WatchTarget{
+		{URL: `http://a/<script>x</script>`, Samples: 5, Totals: pts, Restarts: []time.Time{t0.Add(15 * time.Second)},
+			Groups: []WatchGroup{{Name: "send-no-receiver at <b>main.go:1</b>", Growing: true, Growth: 12, History: pts}}},
+		{URL: "http://b", Errors: 5, LastErr: "connection refused"},
+	}
+	var live, final bytes.Buffer
+	if err := WatchHTML(&live, targets, WatchOptions{Started: t0, Updated: t0, Refresh: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WatchHTML(&final, targets, WatchOptions{Started: t0, Updated: t0, Final: true, Refresh: 10 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	page := final.String()
+	for _, want := range []string{`class="tchart growing"`, `class="axis x-axis"`, `class="axis y-axis"`, ">10:00:00<", ">10:00:40<",
+		`class="mark"`, "restart 10:00:15", "&lt;script&gt;x&lt;/script&gt;", "&lt;b&gt;main.go:1&lt;/b&gt;", "no sample answered yet", "connection refused", "(+12 since first seen)"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "<script>x") || strings.Contains(page, "<b>main") || strings.Contains(page, "refresh") {
+		t.Error("the final page holds markup from a service, or reloads itself")
+	}
+	if !strings.Contains(live.String(), `<meta http-equiv="refresh" content="10">`) {
+		t.Error("the live page does not reload itself")
+	}
+}
