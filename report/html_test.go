@@ -184,3 +184,16 @@ func BenchmarkHTML(b *testing.B) {
 	}
 	b.ReportMetric(float64(buf.Len()), "page-bytes")
 }
+
+// TestHTMLEmpty: a report of nothing is still a whole page that says so.
+func TestHTMLEmpty(t *testing.T) {
+	var buf bytes.Buffer
+	if err := HTML(&buf, "", &classify.Report{}, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"0 goroutines", "no leak found", "No leak, suspect or parked group", "<dd>no goroutines</dd>", "</html>"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("the empty page lacks %q", want)
+		}
+	}
+}
