@@ -61,6 +61,26 @@ type WatchOptions struct {
 //go:embed watch.tmpl
 var watchText string
 
+//go:embed chart.css
+var chartCSS string
+
+// TimeChartCSS returns the styles of TimeChart's charts, for a page of
+// its own.
+func TimeChartCSS() template.CSS { return template.CSS(chartCSS) }
+
+// TimeChart draws counts over time as an SVG line chart with axes, counts
+// from 0 and time labels; restarts within its span are marked, and a
+// growing series is drawn in red. Other pages (the monitor's) show their
+// series with it, so that every page draws time the same way.
+func TimeChart(pts []Point, restarts []time.Time, growing bool) (template.HTML, error) {
+	var buf bytes.Buffer
+	if err := watchTmpl.ExecuteTemplate(&buf, "chart", timeChart(pts, restarts, growing)); err != nil {
+		return "", err
+	}
+	// The template escaped every string in it.
+	return template.HTML(buf.String()), nil
+}
+
 var watchTmpl = template.Must(template.New("watch").Funcs(template.FuncMap{
 	"plural": Plural,
 }).Parse(watchText))
@@ -79,7 +99,7 @@ func WatchHTML(w io.Writer, targets []WatchTarget, opt WatchOptions) error {
 	if opt.MaxGroups == 0 {
 		opt.MaxGroups = 24
 	}
-	p := watchPage{CSS: template.CSS(htmlCSS), Final: opt.Final, Started: stamp(opt.Started), Updated: stamp(opt.Updated)}
+	p := watchPage{CSS: template.CSS(htmlCSS + chartCSS), Final: opt.Final, Started: stamp(opt.Started), Updated: stamp(opt.Updated)}
 	if !opt.Final && opt.Refresh > 0 {
 		p.Refresh = max(int(opt.Refresh.Round(time.Second)/time.Second), 2)
 	}

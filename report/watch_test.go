@@ -50,3 +50,17 @@ func TestWatchHTML(t *testing.T) {
 		t.Error("the live page does not reload itself")
 	}
 }
+
+// TestTimeChart: the chart alone is one SVG element with its axes.
+func TestTimeChart(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	h, err := TimeChart([]Point{{t0, 1}, {t0.Add(time.Minute), 7}}, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(h)
+	if !strings.HasPrefix(strings.TrimSpace(s), `<svg class="tchart growing"`) || !strings.HasSuffix(strings.TrimSpace(s), "</svg>") ||
+		!strings.Contains(s, "x-axis") || !strings.Contains(s, ">10:01:00<") || !strings.Contains(string(TimeChartCSS()), ".tchart") {
+		t.Errorf("chart:\n%s", s)
+	}
+}
