@@ -197,3 +197,23 @@ func TestHTMLEmpty(t *testing.T) {
 		}
 	}
 }
+
+// FuzzHighlight: the tokens of any line put back together are the line,
+// so highlighting never drops or adds a character of the source.
+func FuzzHighlight(f *testing.F) {
+	for _, s := range []string{`go func() { ch <- 1 }() // the leak`, `s := "a\"b" + 'c' + ` + "`raw`", `x := 0x1f.5e3`, `"unterminated`, "\xff\xfe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var b strings.Builder
+		for _, tok := range highlight(s) {
+			if tok.Text == "" {
+				t.Fatalf("empty token in %q", s)
+			}
+			b.WriteString(tok.Text)
+		}
+		if b.String() != s {
+			t.Fatalf("highlight(%q) put back together is %q", s, b.String())
+		}
+	})
+}
