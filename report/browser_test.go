@@ -138,6 +138,7 @@ type pageSeen struct {
 	Scripts   int        `json:"scripts"`
 	Pwned     any        `json:"pwned"`
 	Resources []string   `json:"resources"`
+	Here      []string   `json:"here"`
 }
 
 const readPage = `(() => {
@@ -163,6 +164,7 @@ const readPage = `(() => {
 		scripts: document.querySelectorAll("script").length,
 		pwned: window.pwned === undefined ? null : window.pwned,
 		resources: performance.getEntriesByType("resource").map(e => e.name),
+		here: [...document.querySelectorAll("pre.src .here")].filter(shown).map(e => e.innerText),
 	};
 })()`
 
@@ -237,6 +239,17 @@ func TestBrowserReport(t *testing.T) {
 	}
 	if seen.IcicleW <= 0 || seen.IcicleH <= 0 || seen.Nodes < 10 {
 		t.Errorf("stack chart %vx%v with %d boxes", seen.IcicleW, seen.IcicleH, seen.Nodes)
+	}
+	// The leaker's source is on this machine: the blocking lines and go
+	// statements are shown, marked.
+	gos := 0
+	for _, h := range seen.Here {
+		if strings.Contains(h, "go ") {
+			gos++
+		}
+	}
+	if len(seen.Here) < len(want) || gos == 0 {
+		t.Errorf("%d marked source lines (%d go statements) for %d cards: %q", len(seen.Here), gos, len(want), seen.Here)
 	}
 	if !seen.Tools {
 		t.Error("the search box is hidden: the script did not run")

@@ -96,6 +96,12 @@ func TestWatchHTML(t *testing.T) {
 	if strings.Contains(final, `http-equiv="refresh"`) {
 		t.Error("the final page still reloads itself")
 	}
+	// -o takes watch's final report too.
+	out := filepath.Join(t.TempDir(), "watch.json")
+	code, stdout, errOut := runRounds(t, func(round int) bool { return round < 2 }, "watch", "--interval", "1h", "--timeout", "1m", "--format", "json", "-o", out, leaky)
+	if b, err := os.ReadFile(out); code != ExitLeaks || stdout != "" || err != nil || !strings.Contains(string(b), `"schema": "leakhound/v1"`) {
+		t.Errorf("watch -o: exit %d, stdout %q, stderr %s, file %.100q (%v)", code, stdout, errOut, b, err)
+	}
 	if code, _, errOut := run(t, "", "watch", "--format", "html", leaky); code != ExitError || !strings.Contains(errOut, "--html FILE") {
 		t.Errorf("watch --format html: exit %d, %s", code, errOut)
 	}

@@ -121,7 +121,18 @@ func watch(e *env, args []string) int {
 		break
 	}
 	page(true)
-	return finish(e, &a, targets, color)
+	if a.output == "" {
+		return finish(e, &a, targets, color)
+	}
+	// -o takes the final report; the live view stays on the terminal.
+	var buf bytes.Buffer
+	fe := *e
+	fe.stdout = &buf
+	code := finish(&fe, &a, targets, false)
+	if err := replaceFile(a.output, buf.Bytes()); err != nil {
+		return e.fail("watch", err)
+	}
+	return code
 }
 
 // sampleAll reads every target once, concurrently.
