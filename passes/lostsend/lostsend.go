@@ -1000,8 +1000,145 @@ func pathFacts(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *ch
 			return false
 		}
 	}
+	if flags := receivedFlags(info, c); len(flags) > 0 {
+		w.Prune = func(b *cfg.Block, i int) bool {
+			if len(b.Succs) != 2 || len(b.Nodes) == 0 {
+				return false
+			}
+			cond, ok := b.Nodes[len(b.Nodes)-1].(ast.Expr)
+			if !ok {
+				return false
+			}
+			// The flag is false here: the branch taken when it is true
+			// (Succs[0] for flag, Succs[1] for !flag) is not.
+			neg := false
+			if u, ok := ast.Unparen(cond).(*ast.UnaryExpr); ok && u.Op == token.NOT {
+				cond, neg = u.X, true
+			}
+			id, ok := ast.Unparen(cond).(*ast.Ident)
+			if !ok || !flags[info.Uses[id]] {
+				return false
+			}
+			return (i == 0) != neg
+		}
+	}
 	all := uint32(1)<<len(gates) - 1
 	return w, func(e *chanuse.Exit) bool { return e.Marks&all == all }
+}
+
+// receivedFlags returns the owner's local booleans that start false and
+// are set, always to true, only after a receive from c in the same
+// statement list or select case: received = true. On a path that has not
+// received from c, such a flag is false, so if !received { <-c } is sure
+// to receive (held-out round 16, toxiproxy's link.go).
+func receivedFlags(info *types.Info, c *chanuse.Chan) map[types.Object]bool {
+	var recvs []ast.Node
+	for _, op := range c.Ops {
+		if op.Go == nil && op.Kind == chanuse.Recv {
+			recvs = append(recvs, op.Node)
+		}
+	}
+	if len(recvs) == 0 {
+		return nil
+	}
+	received := holds(recvs...)
+	flags := make(map[types.Object]bool)
+	bad := make(map[types.Object]bool)
+	var list func(stmts []ast.Stmt, after bool)
+	list = func(stmts []ast.Stmt, after bool) {
+		for _, st := range stmts {
+			if as, ok := st.(*ast.AssignStmt); ok && len(as.Lhs) == 1 && len(as.Rhs) == 1 {
+				if id, ok := as.Lhs[0].(*ast.Ident); ok {
+					obj := info.ObjectOf(id)
+					val, isID := ast.Unparen(as.Rhs[0]).(*ast.Ident)
+					isBool := obj != nil && types.Identical(obj.Type(), types.Typ[types.Bool])
+					switch {
+					case !isBool:
+					case as.Tok == token.DEFINE && isID && val.Name == "false":
+					case as.Tok == token.ASSIGN && isID && val.Name == "true" && after:
+						flags[obj] = true
+					default:
+						bad[obj] = true
+					}
+				}
+			}
+			after = after || received(st)
+		}
+	}
+	ast.Inspect(c.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BlockStmt:
+			list(n.List, false)
+		case *ast.CaseClause:
+			list(n.Body, false)
+		case *ast.CommClause:
+			list(n.Body, n.Comm != nil && received(n.Comm))
+		case *ast.AssignStmt:
+			// x, y = ...: a flag must be set alone, or declared false.
+			if len(n.Lhs) > 1 && !allFalse(n) {
+				for _, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						bad[info.ObjectOf(id)] = true
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			for _, x := range []ast.Expr{n.Key, n.Value} {
+				if id, ok := x.(*ast.Ident); ok {
+					bad[info.ObjectOf(id)] = true
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if i < len(n.Values) {
+					if v, ok := ast.Unparen(n.Values[i]).(*ast.Ident); !ok || v.Name != "false" {
+						bad[info.ObjectOf(name)] = true
+					}
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok {
+					bad[info.ObjectOf(id)] = true
+				}
+			}
+		}
+		return true
+	})
+	for obj := range flags {
+		// A parameter or a variable from outside may start true.
+		if bad[obj] || obj.Pos() < c.Body.Pos() || obj.Pos() > c.Body.End() || isParam(c.Owner, obj) {
+			delete(flags, obj)
+		}
+	}
+	return flags
+}
+
+// allFalse reports whether as is a, b := false, false.
+func allFalse(as *ast.AssignStmt) bool {
+	if as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
+		return false
+	}
+	for _, r := range as.Rhs {
+		if id, ok := ast.Unparen(r).(*ast.Ident); !ok || id.Name != "false" {
+			return false
+		}
+	}
+	return true
+}
+
+// isParam reports whether obj is a parameter or result of fn.
+func isParam(fn ast.Node, obj types.Object) bool {
+	var ft *ast.FuncType
+	switch f := fn.(type) {
+	case *ast.FuncDecl:
+		ft = f.Type
+	case *ast.FuncLit:
+		ft = f.Type
+	}
+	return ft != nil && ft.Pos() <= obj.Pos() && obj.Pos() < ft.End()
 }
 
 // holds returns a test for the nodes that are or contain one of targets.

@@ -69,6 +69,9 @@ type Walk struct {
 	// Dead, when set, reports a node at which a path with the marks
 	// given goes no further: it panics (a nil pointer dereference).
 	Dead func(n ast.Node, marks uint32) bool
+	// Prune, when set, reports that the i-th successor of b is never
+	// taken on the paths walked (a branch on a flag they cannot have set).
+	Prune func(b *cfg.Block, i int) bool
 }
 
 const failedMark = 1 << 31
@@ -160,7 +163,10 @@ func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
 		if stopped {
 			continue
 		}
-		for _, s := range b.Succs {
+		for i, s := range b.Succs {
+			if w.Prune != nil && w.Prune(b, i) {
+				continue
+			}
 			next := cc
 			if s.Kind == cfg.KindSelectCaseBody {
 				next = s.Stmt.(*ast.CommClause)
