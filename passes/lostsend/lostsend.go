@@ -150,8 +150,10 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	// make on one path: with the function gone, every send must complete.
 	senders := 0
 	counts := make(map[*chanuse.Go][]*chanuse.Op)
+	alts := make(map[*chanuse.Go][]*chanuse.Op)
 	for _, gs := range gos {
 		counts[gs] = sendChain(res, c, gs)
+		alts[gs] = altSends(res, c, gs, sends[gs])
 		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
 			senders += len(counts[gs])
 		}
@@ -178,7 +180,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		walk, reached := pathFacts(pass, res, c, gs, send)
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
-			out = append(out, report(pass, c, send, loop, senders, counts[gs], describe(pass, fn, exit), exit))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit), exit))
 			continue
 		}
 		if !many {
@@ -219,14 +221,14 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 				if _, ok := early.(*ast.ReturnStmt); !ok {
 					verb = "stops receiving"
 				}
-				out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)), nil))
+				out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)), nil))
 				single = nil // reported here
 				break
 			}
 			counted = true
 		}
 		if single != nil {
-			out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)), nil))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)), nil))
 		}
 	}
 	return out
@@ -235,7 +237,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 // report builds the finding for send, left blocked when the owner leaves
 // as where says (through exit, when one path is named). chain lists the
 // sends the goroutine can make on c on one path.
-func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain, alts []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
 	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
 	f := &finding{c: c, send: send, d: analysis.Diagnostic{
 		Pos:      send.Pos(),
@@ -243,7 +245,16 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
 		Category: category.Of(pass, send.Pos(), exit != nil && exit.Failed),
 	}}
-	head := fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s", classify.SendNoReceiver, where, c.Name())
+	this := "this send"
+	if len(alts) > 0 {
+		// One goroutine, one leak, whichever of its sends it takes.
+		var others []string
+		for _, op := range alts {
+			others = append(others, fmt.Sprint(line(op.Node)))
+		}
+		this = fmt.Sprintf("this send or the one at line %s, whichever it takes,", strings.Join(others, " or "))
+	}
+	head := fmt.Sprintf("%s: the goroutine blocks forever on %s when %s without receiving from %s", classify.SendNoReceiver, this, where, c.Name())
 	// A way out through the case the owner left by, when it is a
 	// context's Done and the context is in scope at the send.
 	var done ast.Expr
@@ -455,6 +466,25 @@ func selectEdit(pass *analysis.Pass, send *chanuse.Op, done ast.Expr) analysis.T
 	text := fmt.Sprintf("select {\n%scase %s:\n%scase <-%s.Done():\n%s}",
 		ind, types.ExprString(send.Node.(*ast.SendStmt).Chan)+" <- "+types.ExprString(send.Node.(*ast.SendStmt).Value), ind, types.ExprString(done), ind)
 	return analysis.TextEdit{Pos: send.Node.Pos(), End: send.Node.End(), NewText: []byte(text)}
+}
+
+// altSends returns gs's other sends on c that are alternatives to first:
+// neither can follow the other (an error send and a result send).
+func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanuse.Op) []*chanuse.Op {
+	var out []*chanuse.Op
+	var g *cfg.CFG
+	for _, op := range c.Ops {
+		if op.Kind != chanuse.Send || op.Go != gs || op == first || !op.Alone() || op.Deferred {
+			continue
+		}
+		if g == nil {
+			g = res.CFG(gs.Lit.Body)
+		}
+		if !chanuse.Reaches(g, first.Node, holds(op.Node)) && !chanuse.Reaches(g, op.Node, holds(first.Node)) {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // sendChain returns the longest run of gs's sends on c that one pass

@@ -112,3 +112,24 @@ func drainFlagSet(input <-chan []byte, interrupt func() bool) {
 		}
 	}
 }
+
+// errOrResult's goroutine sends an error or a result on one channel:
+// one finding names both sends.
+func errOrResult(ctx context.Context, get func() (int, error)) (int, error) {
+	out := make(chan any)
+	go func() {
+		v, err := get()
+		if err != nil {
+			out <- err // want `the goroutine blocks forever on this send or the one at line 126, whichever it takes, when errOrResult returns at line 133 through the ctx.Done\(\) case without receiving from out; give out a buffer of 1`
+			return
+		}
+		out <- v
+	}()
+	select {
+	case r := <-out:
+		_ = r
+		return 0, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
