@@ -1247,7 +1247,7 @@ func nilAtStart(info *types.Info, c *chanuse.Chan, gs *chanuse.Go) []*types.Var 
 			}
 			switch v.Type().Underlying().(type) {
 			case *types.Pointer, *types.Interface:
-				if assignedOnlyAfter(info, c.Body, v, gs.Stmt.Pos()) && len(out) < 16 {
+				if len(out) < 16 && assignedOnlyAfter(info, c.Body, v, gs.Stmt.Pos()) && selected(info, c.Body, v) {
 					out = append(out, v)
 				}
 			}
@@ -1308,6 +1308,26 @@ func assigns(info *types.Info, n ast.Node, v *types.Var) bool {
 					found = true
 				}
 			}
+		}
+		return !found
+	})
+	return found
+}
+
+// selected reports whether n selects a field or method of v, or
+// dereferences it, anywhere: only such variables can make a path panic.
+func selected(info *types.Info, n ast.Node, v *types.Var) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		var x ast.Expr
+		switch m := m.(type) {
+		case *ast.SelectorExpr:
+			x = m.X
+		case *ast.StarExpr:
+			x = m.X
+		}
+		if id, ok := ast.Unparen(x).(*ast.Ident); ok && x != nil && info.Uses[id] == v {
+			found = true
 		}
 		return !found
 	})

@@ -76,6 +76,10 @@ type Walk struct {
 
 const failedMark = 1 << 31
 
+// maxVisits bounds a walk: each block is visited once per select case and
+// set of marks it is reached with, which marks on many branches multiply.
+const maxVisits = 1 << 16
+
 // Exits calls found with each exit reached from just after start (the
 // entry when start is nil), in breadth-first order, until it returns false.
 func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
@@ -172,6 +176,9 @@ func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
 				next = s.Stmt.(*ast.CommClause)
 			}
 			if !seen[visit{s, next, m}] {
+				if len(seen) >= maxVisits {
+					return // marks that multiply paths: give up rather than run long
+				}
 				seen[visit{s, next, m}] = true
 				q = append(q, item{s, 0, cc, m})
 			}
