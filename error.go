@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/stack"
 )
 
 // LeakError reports leaked goroutines. Find returns it; VerifyNone, Track and
@@ -26,6 +27,12 @@ type LeakError struct {
 	NotWaited int
 	// Took is how long the check ran.
 	Took time.Duration
+
+	// The goroutines of Findings, in dump order, and the dump they came
+	// from, for goleak's listing and VerifyTestMain's naming.
+	goroutines []*stack.Goroutine
+	snap       *snap
+	early      bool
 }
 
 // Finding is one group of leaked goroutines and the test that started them.
@@ -47,10 +54,32 @@ func (e *LeakError) Count() (leaked, proven int) {
 	return leaked, proven
 }
 
-// Error prints the findings for a go test log: a summary line, then one
-// block per finding.
+// Error prints what goleak prints, "found unexpected goroutines:" and the
+// stack of each goroutine, for the people and tools that look for it; then
+// the findings: a summary line, then one block per finding.
 func (e *LeakError) Error() string {
 	var b strings.Builder
+	b.WriteString("found unexpected goroutines:\n")
+	if len(e.goroutines) > 0 {
+		b.WriteString("[")
+		for i, g := range e.goroutines {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			state := g.State
+			if g.Minutes > 0 {
+				state += ", " + plural(g.Minutes, "minute")
+			}
+			fmt.Fprintf(&b, "Goroutine %d in state %s, with %s on top of the stack:\n", g.ID, state, firstFunc(g))
+			if raw, ok := e.snap.raw[g.ID]; ok {
+				b.WriteString(raw)
+			} else {
+				writeStack(&b, g)
+			}
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("\n")
 	n, p := e.Count()
 	fmt.Fprintf(&b, "leakhound: found %s", plural(n, "leaked goroutine"))
 	switch {
@@ -83,7 +112,7 @@ func (f *Finding) write(b *strings.Builder, i int) {
 	fmt.Fprintf(b, "[%d] %s (%s): %s in %q\n", i, f.Class, how, plural(f.Count, "goroutine"), f.WaitReason)
 	test := f.Test
 	if test == "" {
-		test = "unknown (call leakhound.Track(t) first in each test, or run with GODEBUG=tracebackancestors=10, to name it)"
+		test = "unknown (call leakhound.Track(t) first in each test to name it)"
 	}
 	fmt.Fprintf(b, "    test:       %s\n", test)
 	writeLoc(b, "blocked at:", f.BlockedAt)
@@ -94,7 +123,11 @@ func (f *Finding) write(b *strings.Builder, i int) {
 		fmt.Fprintf(b, "    by:         goroutine %d\n", f.CreatedByGoroutine)
 	}
 	if len(f.GoroutineIDs) > 0 {
-		fmt.Fprintf(b, "    goroutines: %s\n", ids(f.GoroutineIDs))
+		word := "goroutine"
+		if len(f.GoroutineIDs) > 1 {
+			word = "goroutines"
+		}
+		fmt.Fprintf(b, "    ids:        %s %s\n", word, ids(f.GoroutineIDs))
 	}
 	if f.Explanation != "" {
 		fmt.Fprintf(b, "    why:        %s\n", f.Explanation)
@@ -119,6 +152,17 @@ func (f *Finding) write(b *strings.Builder, i int) {
 			head = "                "
 		}
 		fmt.Fprintf(b, "%s%s\n                    %s:%d\n", head, l.Func, l.File, l.Line)
+	}
+}
+
+// writeStack prints g's frames as the runtime does, for a goroutine whose
+// text was not kept.
+func writeStack(b *strings.Builder, g *stack.Goroutine) {
+	for _, f := range g.Stack {
+		fmt.Fprintf(b, "%s(...)\n\t%s:%d\n", f.Func, f.File, f.Line)
+	}
+	if g.CreatedBy.Func != "" {
+		fmt.Fprintf(b, "created by %s in goroutine %d\n\t%s:%d\n", g.CreatedBy.Func, g.CreatorID, g.CreatedBy.File, g.CreatedBy.Line)
 	}
 }
 

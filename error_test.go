@@ -34,13 +34,14 @@ func TestLeakErrorMessage(t *testing.T) {
 	}
 	msg := e.Error()
 	for _, want := range []string{
+		"found unexpected goroutines:\n",
 		"leakhound: found 3 leaked goroutines, 1 proven by the runtime, 2 suspected after 431ms\n",
 		"[1] send-no-receiver (1 proven, 1 suspected): 2 goroutines in \"chan send\"\n",
 		"    test:       TestA\n",
 		"    blocked at: example.com/m.f.func1\n                /src/m/f.go:23  ch <- v\n",
 		"    created at: example.com/m.f\n                /src/m/f.go:21\n",
 		"    by:         goroutine 7\n",
-		"    goroutines: 12, 13\n",
+		"    ids:        goroutines 12, 13\n",
 		"    fix:        Buffer it.\n",
 		"    stack:      example.com/m.send\n",
 		"[2] mutex-deadlock (suspected): 1 goroutine in \"sync.Mutex.Lock\"\n",

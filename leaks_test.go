@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -209,7 +211,7 @@ func TestWrongEntryPoint(t *testing.T) {
 		"Find+RunOnFailure": leakhound.Find(leakhound.RunOnFailure()),
 		"Find+nil":          leakhound.Find(nil),
 		"bad regexp":        leakhound.Find(leakhound.Ignore("any:/(/")),
-		"empty name":        leakhound.Find(leakhound.IgnoreTopFunction("")),
+		"empty name":        leakhound.Find(leakhound.IgnoreBlockedIn("")),
 		"negative settle":   leakhound.Find(leakhound.Settle(-time.Second)),
 	} {
 		if err == nil || errors.As(err, new(*leakhound.LeakError)) {
@@ -446,5 +448,99 @@ func TestNumGoroutineUnchanged(t *testing.T) {
 	_ = leakhound.Find(leakhound.Settle(0))
 	if after := runtime.NumGoroutine(); after > before {
 		t.Errorf("%d goroutines after Find, %d before", after, before)
+	}
+}
+
+// waitOnCond starts a goroutine parked in sync.Cond.Wait, whose first frame
+// as runtime.Stack prints it is sync.runtime_notifyListWait, and returns
+// the function that releases it.
+func waitOnCond(t *testing.T) (release func()) {
+	t.Helper()
+	var mu sync.Mutex
+	c := sync.NewCond(&mu)
+	done, exited := false, make(chan struct{})
+	go func() {
+		defer close(exited)
+		mu.Lock()
+		for !done {
+			c.Wait()
+		}
+		mu.Unlock()
+	}()
+	for !hasGoroutine("[sync.Cond.Wait", "waitOnCond.func1") {
+		time.Sleep(time.Millisecond)
+	}
+	return func() {
+		mu.Lock()
+		done = true
+		c.Broadcast()
+		mu.Unlock()
+		<-exited
+	}
+}
+
+func hasGoroutine(header, frame string) bool {
+	buf := make([]byte, 1<<20)
+	for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+		if strings.Contains(g, header) && strings.Contains(g, frame) {
+			return true
+		}
+	}
+	return false
+}
+
+// IgnoreTopFunction matches the first frame as goleak sees it, library
+// frames included; IgnoreBlockedIn skips them.
+func TestIgnoreTopFunctionAsGoleak(t *testing.T) {
+	release := waitOnCond(t)
+	defer release()
+	const user = "github.com/leakhound/leakhound_test.waitOnCond.func1"
+	for _, tc := range []struct {
+		opt    leakhound.Option
+		ignore bool
+	}{
+		{leakhound.IgnoreTopFunction("sync.runtime_notifyListWait"), true},
+		{leakhound.IgnoreTopFunction(user), false},
+		{leakhound.IgnoreTopFunction(""), false},
+		{leakhound.IgnoreBlockedIn(user), true},
+		{leakhound.IgnoreBlockedIn("sync.runtime_notifyListWait"), false},
+		{leakhound.IgnoreAnyFunction(user), true},
+		{leakhound.IgnoreAnyFunction("sync.(*Cond).Wait"), true},
+	} {
+		err := leakhound.Find(tc.opt, leakhound.Settle(0))
+		if tc.ignore != (err == nil) {
+			t.Errorf("%#v: ignored %v, want %v: %v", tc.opt, err == nil, tc.ignore, err)
+		}
+		if err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "found unexpected goroutines:\n[Goroutine ") ||
+				!strings.Contains(msg, " in state sync.Cond.Wait, with sync.runtime_notifyListWait on top of the stack:\n") ||
+				!strings.Contains(msg, "\ncreated by github.com/leakhound/leakhound_test.waitOnCond in goroutine ") ||
+				!strings.Contains(msg, "] cond-never-signalled (") {
+				t.Errorf("not goleak's listing then leakhound's findings:\n%s", msg)
+			}
+		}
+	}
+}
+
+// A server never closed is reported, as goleak reports it, unless
+// IgnoreIdle is given.
+func TestIdleIsReportedUnlessIgnored(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan error, 1)
+	go func() { served <- http.Serve(ln, nil) }()
+	defer func() { ln.Close(); <-served }()
+	for !hasGoroutine("[IO wait", "net/http.(*Server).Serve") {
+		time.Sleep(time.Millisecond)
+	}
+	le := asLeak(t, leakhound.Find(leakhound.Settle(0)))
+	if !strings.Contains(le.Error(), "net/http.(*Server).Serve") {
+		t.Errorf("the server is not named:\n%v", le)
+	}
+	if err := leakhound.Find(leakhound.Settle(0), leakhound.IgnoreIdle()); err != nil {
+		t.Errorf("IgnoreIdle: %v", err)
 	}
 }

@@ -31,7 +31,12 @@ const DefaultSettle = 430 * time.Millisecond
 // opts is every setting an entry point reads, with its default set in
 // buildOpts.
 type opts struct {
+	// filters are goleak's kind of ignore: a goroutine any of them
+	// accepts is not looked at.
+	filters []func(*stack.Goroutine) bool
+	// rules are classify's kind: matching goroutines are idle by design.
 	rules        []classify.Rule
+	idle         bool
 	ignoreIDs    map[int64]bool
 	settle       time.Duration
 	cleanup      func(exitCode int)
@@ -80,33 +85,44 @@ func buildOpts(at entry, options ...Option) (*opts, error) {
 	return o, nil
 }
 
-// rule adds an exact-name rule; names never end in "*" nor sit between
-// slashes, so classify matches them exactly.
-func rule(w classify.Where, f, reason string) Option {
-	return optionFunc(func(o *opts) {
-		if f == "" {
-			o.errs = append(o.errs, fmt.Errorf("%s: empty function name", reason))
-			return
-		}
-		o.rules = append(o.rules, classify.Rule{Where: w, Match: f, Reason: reason + " " + f})
-	})
+func filter(f func(*stack.Goroutine) bool) Option {
+	return optionFunc(func(o *opts) { o.filters = append(o.filters, f) })
 }
 
-// IgnoreTopFunction ignores goroutines whose first function outside the
-// runtime is f, a fully qualified name such as
-// "example.com/m.(*Pool).worker".
+// IgnoreTopFunction ignores goroutines whose stack, as runtime.Stack prints
+// it, starts with the function f, fully qualified: "example.com/m.(*Pool).worker".
+// It matches as goleak's does: the first printed frame, which for a goroutine
+// parked in the standard library is often that library's function
+// ("time.Sleep", "internal/poll.runtime_pollWait", "sync.runtime_notifyListWait");
+// "" ignores nothing. IgnoreBlockedIn skips those frames first.
 func IgnoreTopFunction(f string) Option {
-	return rule(classify.Top, f, "IgnoreTopFunction")
+	return filter(func(g *stack.Goroutine) bool { return firstFunc(g) == f })
 }
 
-// IgnoreAnyFunction ignores goroutines with f anywhere in their stack.
+// IgnoreAnyFunction ignores goroutines with f anywhere in their stack (the
+// "created by" line is not part of it), as goleak's does.
 func IgnoreAnyFunction(f string) Option {
-	return rule(classify.Any, f, "IgnoreAnyFunction")
+	return filter(func(g *stack.Goroutine) bool { return hasFunc(g, f) })
 }
 
 // IgnoreCreatedBy ignores goroutines started by a go statement in f.
 func IgnoreCreatedBy(f string) Option {
-	return rule(classify.CreatedBy, f, "IgnoreCreatedBy")
+	return filter(func(g *stack.Goroutine) bool { return string(g.CreatedBy.Func) == f })
+}
+
+// IgnoreBlockedIn ignores goroutines whose first function outside the
+// runtime and the standard library's waiting internals (runtime.*,
+// internal/*, sync.runtime_*, sync.(*Mutex).Lock and the like, time.Sleep)
+// is f: the function that made the goroutine wait. It is
+// Ignore("top:"+f) with an exact name, and an empty f is an error.
+func IgnoreBlockedIn(f string) Option {
+	return optionFunc(func(o *opts) {
+		if f == "" {
+			o.errs = append(o.errs, errors.New("IgnoreBlockedIn: empty function name"))
+			return
+		}
+		o.rules = append(o.rules, classify.Rule{Where: classify.Top, Match: f, Reason: "IgnoreBlockedIn " + f})
+	})
 }
 
 // Ignore ignores goroutines matching a rule written as "where:pattern",
@@ -116,7 +132,8 @@ func IgnoreCreatedBy(f string) Option {
 //	leakhound.Ignore("any:example.com/m/internal/pool.*")
 //	leakhound.Ignore("created:/^example\\.com/m\\.start/")
 //
-// A pattern with no "where:" matches any frame.
+// A pattern with no "where:" matches any frame. "top:" skips the runtime's
+// and the standard library's waiting frames, as IgnoreBlockedIn does.
 func Ignore(rule string) Option {
 	r, err := classify.ParseRule(rule)
 	return optionFunc(func(o *opts) {
@@ -124,17 +141,31 @@ func Ignore(rule string) Option {
 			o.errs = append(o.errs, fmt.Errorf("Ignore: %w", err))
 			return
 		}
+		if r.Reason == "" {
+			r.Reason = "Ignore " + rule
+		}
 		o.rules = append(o.rules, r)
 	})
+}
+
+// IgnoreIdle ignores the goroutines that block by design in a long-running
+// program: HTTP servers and their keep-alive connections, accept loops,
+// database/sql's pool, os/signal, gRPC, OpenTelemetry exporters and the
+// rest of classify.DefaultRules, the list leakhound's monitor and analyze
+// use. In a test these are usually leaks (a server never closed, a pool
+// never shut down), so goleak reports them and so does leakhound unless
+// given this option.
+func IgnoreIdle() Option {
+	return optionFunc(func(o *opts) { o.idle = true })
 }
 
 // IgnoreCurrent ignores the goroutines that exist when it is called.
 func IgnoreCurrent() Option {
 	ids := make(map[int64]bool)
-	_, _, err := snapshot(func(g *stack.Goroutine) bool {
+	_, err := snapshotAll(false, func(g *stack.Goroutine, _ map[int64]origin, _ bool) (bool, bool) {
 		ids[g.ID] = true
-		return false // the ids are all it needs: keep no copies
-	}, false)
+		return false, true // the ids are all it needs: keep no copies
+	}, nil)
 	return optionFunc(func(o *opts) {
 		if err != nil {
 			o.errs = append(o.errs, fmt.Errorf("IgnoreCurrent: %w", err))

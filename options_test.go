@@ -13,14 +13,14 @@ import (
 // SetTestMainOutput redirects VerifyTestMain's report and exit for a test.
 func SetTestMainOutput(w io.Writer, exit func(int)) (restore func()) {
 	oldW, oldExit := stderr, osExit
-	stderr, osExit = w, exit
+	stderr, osExit = func() io.Writer { return w }, exit
 	return func() { stderr, osExit = oldW, oldExit }
 }
 
 // CurrentLabels returns the caller's pprof labels as sorted "k=v" pairs
 // joined by commas, as tracebacks show them.
 func CurrentLabels() (string, int64) {
-	id, ls := current()
+	id, ls := current(true)
 	var kv []string
 	for _, l := range ls {
 		kv = append(kv, l.Key+"="+l.Value)

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -95,6 +97,8 @@ var leaks = map[string]classify.Class{
 	"TestLeakWaitGroupNeverDone":                              classify.WaitGroupNeverDone,
 	"TestLeakCondNeverSignalled":                              classify.CondNeverSignalled,
 	"TestLeakGrandchildSendNoReceiver":                        classify.SendNoReceiver,
+	"TestLeakPprofDoSendNoReceiver":                           classify.SendNoReceiver,
+	"TestLeakServerNeverClosed":                               classify.IOWithoutDeadline,
 	"TestParentOfLeakySubtest/TestLeakSubtestReceiveNoSender": classify.ReceiveNoSender,
 	"FuzzLeakSendNoReceiver/seed#0":                           classify.SendNoReceiver,
 	"FuzzLeakWholeTargetReceiveNoSender":                      classify.ReceiveNoSender,
@@ -139,7 +143,20 @@ func TestLeakyPackage(t *testing.T) {
 		t.Errorf("exit code %d, want 1", r.code)
 	}
 	checkLeaky(t, r, leaks)
-	for _, clean := range []string{"TestCleanWorkers", "TestCleanSlowExit", "TestCleanSubtests/b", "FuzzCleanTracked/seed#1"} {
+	// The failure is reported at the test's call of Track.
+	src, err := os.ReadFile("testdata/leaky/leaky_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	i := slices.Index(lines, "func TestLeakSendNoReceiver(t *testing.T) {")
+	if i < 0 || strings.TrimSpace(lines[i+1]) != "leakhound.Track(t)" {
+		t.Fatal("testdata/leaky: TestLeakSendNoReceiver does not start with Track")
+	}
+	if at := fmt.Sprintf("    leaky_test.go:%d: found unexpected goroutines:\n", i+2); !strings.Contains(r.output["TestLeakSendNoReceiver"], at) {
+		t.Errorf("the failure is not reported at the call of Track (want %q):\n%s", at, r.output["TestLeakSendNoReceiver"])
+	}
+	for _, clean := range []string{"TestCleanWorkers", "TestCleanSlowExit", "TestCleanSubtests/b", "FuzzCleanTracked/seed#1", "TestCleanServerIgnoreIdle"} {
 		if r.result[clean] != "pass" {
 			t.Errorf("%s did not pass", clean)
 		}
@@ -170,12 +187,63 @@ func TestLeakyBenchmarks(t *testing.T) {
 	}
 }
 
+// TestVerifyTestMainNamesTest runs a package whose only leak comes from a
+// helper whose goroutines outlive the test that called it: the report
+// names that test and no other, with goleak's first line and exit code, and
+// the tests and their child processes see the GODEBUG they were given.
 func TestVerifyTestMainNamesTest(t *testing.T) {
-	r := goTest(t, nil, "./testdata/testmain")
+	if testing.Short() {
+		t.Skip("runs go test in a subprocess")
+	}
+	for _, godebug := range []string{"unset", "=", "=panicnil=0"} {
+		t.Run(godebug, func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "test", "-count=1", "./testdata/testmain")
+			for _, kv := range os.Environ() {
+				if !strings.HasPrefix(kv, "GODEBUG=") {
+					cmd.Env = append(cmd.Env, kv)
+				}
+			}
+			if v, ok := strings.CutPrefix(godebug, "="); ok {
+				cmd.Env = append(cmd.Env, "GODEBUG="+v)
+			}
+			cmd.Env = append(cmd.Env, "TESTMAIN_GODEBUG="+godebug)
+			out, err := cmd.CombinedOutput()
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Fatalf("want exit code 1, got %v:\n%s", err, out)
+			}
+			s := string(out)
+			for _, want := range []string{
+				"goleak: Errors on successful test run: found unexpected goroutines:\n",
+				"created by github.com/leakhound/leakhound/testdata/testmain.startPipeline.func1 in goroutine ",
+				"] range-never-closed (",
+				"    test:       TestLeaksThroughHelper\n",
+			} {
+				if !strings.Contains(s, want) {
+					t.Errorf("output lacks %q:\n%s", want, s)
+				}
+			}
+			for _, other := range []string{"TestPasses", "TestSeesItsOwnEnvironment", "unknown"} {
+				if strings.Contains(s, other) {
+					t.Errorf("output names %s:\n%s", other, s)
+				}
+			}
+			if n := strings.Count(s, "    test:  "); n != 1 {
+				t.Errorf("%d findings, want 1:\n%s", n, s)
+			}
+		})
+	}
+}
+
+// TestVerifyTestMainDirect: goroutines a test function starts itself are
+// named from their "created by" line without a re-run; so is the helper's
+// under a GODEBUG=tracebackancestors the user set.
+func TestVerifyTestMainDirect(t *testing.T) {
+	r := goTest(t, nil, "./testdata/testmain/direct")
 	if r.code != 1 {
 		t.Errorf("exit code %d, want 1", r.code)
 	}
-	for _, want := range []string{"] send-no-receiver (", "test:       TestLeaksWithoutTrack\n", "testmain_test.go:"} {
+	for _, want := range []string{"] send-no-receiver (", "test:       TestLeaksWithoutTrack\n", "test:       TestLeaksThroughHelper\n", "direct_test.go:"} {
 		if !strings.Contains(r.all, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.all)
 		}
@@ -185,18 +253,13 @@ func TestVerifyTestMainNamesTest(t *testing.T) {
 			t.Errorf("%s: %q; the tests themselves pass, the binary fails", test, r.result[test])
 		}
 	}
-	// The helper's goroutine outlives the test that started it: nothing
-	// names the test, unless the runtime keeps the creators' stacks.
-	if !strings.Contains(r.all, "] range-never-closed (") || !strings.Contains(r.all, "test:       unknown") {
-		t.Errorf("the helper's leak:\n%s", r.all)
-	}
-	r = goTest(t, []string{"GODEBUG=" + os.Getenv("GODEBUG") + ",tracebackancestors=5"}, "./testdata/testmain")
-	for _, want := range []string{"test:       TestLeaksThroughHelper\n", "created at: github.com/leakhound/leakhound/testdata/testmain.startWorker\n"} {
+	r = goTest(t, []string{"GODEBUG=" + os.Getenv("GODEBUG") + ",tracebackancestors=5"}, "./testdata/testmain/direct")
+	for _, want := range []string{"test:       TestLeaksThroughHelper\n", "created at: github.com/leakhound/leakhound/testdata/testmain/direct.startWorker\n"} {
 		if !strings.Contains(r.all, want) {
 			t.Errorf("with tracebackancestors, output lacks %q:\n%s", want, r.all)
 		}
 	}
-	r = goTest(t, nil, "-run=^TestPasses$", "./testdata/testmain")
+	r = goTest(t, nil, "-run=^TestPasses$", "./testdata/testmain/direct")
 	if r.code != 0 || strings.Contains(r.all, "leakhound:") {
 		t.Errorf("-run of a clean test: exit %d:\n%s", r.code, r.all)
 	}

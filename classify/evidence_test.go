@@ -237,3 +237,46 @@ func TestAbandoned(t *testing.T) {
 		}
 	}
 }
+
+// TestNote: growth that watch or the monitor sees makes a parked finding
+// suspect, and its explanation names the evidence instead of saying that
+// nothing shows a leak.
+func TestNote(t *testing.T) {
+	c := New(Config{})
+	c.Add(&stack.Goroutine{ID: 9, State: "chan receive", Count: 1, Stack: []stack.Frame{{Func: "main.w", File: "/x.go", Line: 3}}})
+	r := c.Report()
+	f := r.Findings[0]
+	if f.Verdict != Parked {
+		t.Fatalf("verdict %s, want parked", f.Verdict)
+	}
+	f.Note(Evidence{Growth, "it grew from 3 to 9 goroutines."})
+	f.Note(Evidence{Growth, "again"})
+	if f.Verdict != Suspect || len(f.Evidence) != 1 {
+		t.Errorf("after Note: %s %+v, want suspect with one growth", f.Verdict, f.Evidence)
+	}
+	if strings.Contains(f.Explanation, "Nothing read here") || !strings.Contains(f.Explanation, "Evidence: it grew from 3 to 9 goroutines.") {
+		t.Errorf("explanation %q", f.Explanation)
+	}
+}
+
+func TestArrowOp(t *testing.T) {
+	for line, want := range map[string]string{
+		"ch <- 1":                 "chan send",
+		"s.out[i] <- v":           "chan send",
+		"case results <- r:":      "chan send",
+		"go func() { ch <- 1 }()": "chan send",
+		"f(x) <- y":               "chan send",
+		"v := <-ch":               "chan receive",
+		"<-ctx.Done()":            "chan receive",
+		"case v, ok := <-in:":     "chan receive",
+		"case <-done:":            "chan receive",
+		"return <-ch":             "chan receive",
+		"go func() { <-ch }()":    "chan receive",
+		"process(<-jobs)":         "chan receive",
+		"x := compute()":          "",
+	} {
+		if got := arrowOp(line); got != want {
+			t.Errorf("%q: %q, want %q", line, got, want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -65,6 +67,11 @@ func startTargetErr(t *testing.T, mode, addr string) (string, *exec.Cmd, error) 
 	}
 	cmd := exec.Command(targetBin, "-mode", mode, "-addr", addr)
 	stdout, _ := cmd.StdoutPipe()
+	// The target exits when its stdin closes: at the latest when this
+	// process does, even if it is killed before its cleanups run.
+	if _, err := cmd.StdinPipe(); err != nil {
+		return "", nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
@@ -79,6 +86,7 @@ func startTargetErr(t *testing.T, mode, addr string) (string, *exec.Cmd, error) 
 type watchDoc struct {
 	Targets []struct {
 		URL      string      `json:"url"`
+		Input    string      `json:"input"`
 		Samples  int         `json:"samples"`
 		Errors   int         `json:"errors"`
 		LastErr  string      `json:"last_error"`
@@ -91,12 +99,30 @@ type watchDoc struct {
 				Func string `json:"func"`
 			} `json:"blocked_at"`
 		} `json:"groups"`
+		Suspects []struct {
+			Class string `json:"class"`
+			Count int    `json:"count"`
+		} `json:"suspects"`
 	} `json:"targets"`
 }
 
-func watchJSON(t *testing.T, args ...string) (int, watchDoc) {
+// runRounds runs the command line with watch's clock replaced: next is
+// called after each round and says whether to sample again, so a test
+// decides what happens between two samples and no timing can flake.
+func runRounds(t *testing.T, next func(round int) bool, args ...string) (int, string, string) {
 	t.Helper()
-	code, out, errOut := run(t, "", append([]string{"watch", "--format", "json"}, args...)...)
+	var out, errOut bytes.Buffer
+	e := &env{ctx: t.Context(), stdin: strings.NewReader(""), stdout: &out, stderr: &errOut, nextRound: next}
+	code := e.main(args)
+	return code, out.String(), errOut.String()
+}
+
+func watchJSON(t *testing.T, next func(round int) bool, args ...string) (int, watchDoc) {
+	t.Helper()
+	// A long interval: the rounds come from next, and no request is cut
+	// short by an interval on a busy machine.
+	args = append([]string{"watch", "--format", "json", "--interval", "1h", "--timeout", "1m"}, args...)
+	code, out, errOut := runRounds(t, next, args...)
 	var doc watchDoc
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("exit %d, not JSON: %v\n%s\n%s", code, err, out, errOut)
@@ -104,25 +130,53 @@ func watchJSON(t *testing.T, args ...string) (int, watchDoc) {
 	return code, doc
 }
 
-// TestWatch: a service that leaks on a schedule is reported with the
+// leakClient bounds a fixture that fails to park its goroutines: the test
+// fails instead of hanging.
+var leakClient = &http.Client{Timeout: time.Minute}
+
+// leakMore makes a watchtarget leak n more goroutines, all parked when it
+// returns.
+func leakMore(t *testing.T, target string, n int) {
+	t.Helper()
+	resp, err := leakClient.Get(fmt.Sprintf("%s/leak?n=%d", target, n))
+	if err != nil {
+		t.Fatalf("leaking on %s: %v", target, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("leaking on %s: %s", target, resp.Status)
+	}
+}
+
+// TestWatch: a service that leaks between samples is reported with the
 // growing group and its class; one under steady load with no leak is not.
 func TestWatch(t *testing.T) {
 	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
 	steady, _ := startTarget(t, "steady", "127.0.0.1:0")
-	code, doc := watchJSON(t, "--interval", "250ms", "--for", "2500ms", leaky, steady)
+	code, doc := watchJSON(t, func(round int) bool {
+		leakMore(t, leaky, 5)
+		return round < 6
+	}, leaky, steady)
 	if code != ExitLeaks || len(doc.Targets) != 2 {
 		t.Fatalf("exit %d, %d targets; want 1, 2", code, len(doc.Targets))
 	}
 	l, s := doc.Targets[0], doc.Targets[1]
-	if l.Samples < 4 || len(l.Groups) == 0 {
+	if l.Samples != 6 || len(l.Groups) == 0 {
 		t.Fatalf("leaky target: %d samples, groups %+v", l.Samples, l.Groups)
 	}
 	g := l.Groups[0]
 	if g.Class != "send-no-receiver" || !g.Growing || g.Growth < 10 || g.Blocked.Func != "main.fetch.func1" {
 		t.Errorf("leaky target's group = %+v", g)
 	}
-	if len(s.Groups) != 0 || s.Samples < 4 {
+	// Its ticker loop's receive may be listed as a suspect of the last
+	// sample; nothing grew.
+	if len(s.Groups) != 0 || s.Samples != 6 {
 		t.Errorf("steady target: %d samples, groups %+v; want none", s.Samples, s.Groups)
+	}
+	for _, f := range s.Suspects {
+		if f.Class == "send-no-receiver" {
+			t.Errorf("steady target: suspect %+v", f)
+		}
 	}
 }
 
@@ -141,34 +195,35 @@ func TestWatchFailures(t *testing.T) {
 	}))
 	defer garbage.Close()
 
-	// A service that stops answering and comes back on the same address.
+	// A service that stops answering for a round and comes back on the
+	// same address.
 	restarting, cmd := startTarget(t, "leak", "127.0.0.1:0")
-	go func() {
-		time.Sleep(700 * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
-		time.Sleep(700 * time.Millisecond)
-		if _, _, err := startTargetErr(t, "leak", strings.TrimPrefix(restarting, "http://")); err != nil {
-			t.Error(err)
+	code, doc := watchJSON(t, func(round int) bool {
+		leakMore(t, leaky, 3)
+		switch round {
+		case 2:
+			cmd.Process.Kill()
+			cmd.Wait()
+		case 3:
+			startTarget(t, "leak", strings.TrimPrefix(restarting, "http://"))
 		}
-	}()
-
-	code, doc := watchJSON(t, "--interval", "200ms", "--for", "3s", leaky, deadURL, garbage.URL, restarting)
+		return round < 6
+	}, leaky, deadURL, garbage.URL, restarting)
 	if code != ExitError {
 		t.Errorf("exit %d, want 2 as a target never answered", code)
 	}
 	l, d, gb, rs := doc.Targets[0], doc.Targets[1], doc.Targets[2], doc.Targets[3]
-	if l.Samples < 5 || len(l.Groups) == 0 || l.Errors != 0 {
+	if l.Samples != 6 || len(l.Groups) == 0 || l.Errors != 0 || len(l.Restarts) != 0 {
 		t.Errorf("the healthy target did not go on: %+v", l)
 	}
 	if d.Samples != 0 || !strings.Contains(d.LastErr, "connection refused") {
 		t.Errorf("dead target: %+v", d)
 	}
-	if gb.Samples != 0 || !strings.Contains(gb.LastErr, "not a pprof profile") {
+	if gb.Samples != 0 || !strings.Contains(gb.LastErr, "invalid pprof profile") {
 		t.Errorf("garbage target: %+v", gb)
 	}
-	if rs.Errors == 0 || len(rs.Restarts) == 0 || rs.LastErr != "" {
-		t.Errorf("restarting target: %d errors, restarts %v, last error %q", rs.Errors, rs.Restarts, rs.LastErr)
+	if rs.Errors != 1 || len(rs.Restarts) != 1 || rs.LastErr != "" || rs.Samples != 5 {
+		t.Errorf("restarting target: %d samples, %d errors, restarts %v, last error %q", rs.Samples, rs.Errors, rs.Restarts, rs.LastErr)
 	}
 }
 
@@ -187,25 +242,24 @@ func TestWatchRestartBetweenSamples(t *testing.T) {
 		r.SetURL(backend.Load())
 	}})
 	defer proxy.Close()
-	go func() {
-		time.Sleep(time.Second)
-		second, _, err := startTargetErr(t, "leak", "127.0.0.1:0")
-		if err != nil {
-			t.Error(err)
-			return
+	current := first
+	code, doc := watchJSON(t, func(round int) bool {
+		if round == 3 {
+			second, _ := startTarget(t, "leak", "127.0.0.1:0")
+			u, _ := url.Parse(second)
+			backend.Store(u)
+			firstCmd.Process.Kill()
+			firstCmd.Wait()
+			current = second
 		}
-		u, _ := url.Parse(second)
-		backend.Store(u)
-		firstCmd.Process.Kill()
-	}()
-	code, doc := watchJSON(t, "--interval", "200ms", "--for", "3s", proxy.URL)
+		leakMore(t, current, 4)
+		return round < 7
+	}, proxy.URL)
 	if code != ExitLeaks || len(doc.Targets) != 1 {
 		t.Fatalf("exit %d, %d targets; want 1, 1", code, len(doc.Targets))
 	}
 	w := doc.Targets[0]
-	// One restart; two if a sample read its profile from the old process
-	// and its dump from the new one.
-	if w.Errors != 0 || len(w.Restarts) == 0 || len(w.Restarts) > 2 {
+	if w.Errors != 0 || len(w.Restarts) != 1 {
 		t.Errorf("%d errors, restarts %v; want none and one", w.Errors, w.Restarts)
 	}
 	if len(w.Groups) == 0 || w.Groups[0].Class != "send-no-receiver" || !w.Groups[0].Growing {
@@ -218,5 +272,57 @@ func TestWatchBadArgs(t *testing.T) {
 		if code, _, errOut := run(t, "", args...); code != ExitError || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// TestWatchTextTotals: the final report's header counts the goroutines of
+// the last sample, as the last progress line does, and the numbers take
+// their plurals.
+func TestWatchTextTotals(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	code, out, errOut := runRounds(t, func(round int) bool {
+		leakMore(t, leaky, 3)
+		return round < 5
+	}, "watch", "--color", "never", "--interval", "1h", "--timeout", "1m", leaky)
+	if code != ExitLeaks {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	last := regexp.MustCompile(`sample 5: \S+: (\d+) goroutines`).FindStringSubmatch(errOut)
+	head := regexp.MustCompile(`(?m)^(\d+) goroutines in ` + regexp.QuoteMeta(leaky)).FindStringSubmatch(out)
+	if last == nil || head == nil || last[1] != head[1] {
+		t.Errorf("last sample %v, header %v:\n%s\n%s", last, head, errOut, out)
+	}
+	if !strings.Contains(out, "== "+leaky+": 5 samples") || regexp.MustCompile(`\b1 (samples|goroutines|groups)\b`).MatchString(out+errOut) {
+		t.Errorf("counts:\n%s", out)
+	}
+}
+
+// TestWatchShort: a watch too short for anything to grow still says what
+// the last sample holds: its suspects, and its parked goroutines.
+func TestWatchShort(t *testing.T) {
+	var dump strings.Builder
+	// Five sends on a nil channel (a trap the stack shows: suspect), and
+	// twenty sends on a channel from one creator (parked).
+	for i := range 5 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send (nil chan)]:\nmain.report()\n\t/src/main.go:20 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:10 +0x2b\n\n", 10+i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send]:\nmain.work()\n\t/src/main.go:30 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:11 +0x2b\n\n", 20+i)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(dump.String())) }))
+	defer srv.Close()
+	u := srv.URL + "/debug/pprof/goroutine?debug=2"
+	once := func(int) bool { return false }
+	code, out, errOut := runRounds(t, once, "watch", "--color", "never", "--interval", "1h", u)
+	flat := strings.Join(strings.Fields(out), " ")
+	if code != ExitLeaks || !strings.Contains(flat, "no group grew") ||
+		!strings.Contains(flat, "the last sample also holds 5 suspect goroutines in 1 group that did not grow") ||
+		!strings.Contains(flat, "nil-channel-send") ||
+		!strings.Contains(flat, "the last sample holds 20 goroutines parked in 1 group") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, doc := watchJSON(t, once, u)
+	if code != ExitLeaks || len(doc.Targets) != 1 || len(doc.Targets[0].Suspects) != 1 || doc.Targets[0].Suspects[0].Count != 5 {
+		t.Errorf("JSON: exit %d, %+v", code, doc)
 	}
 }

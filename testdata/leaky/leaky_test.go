@@ -7,6 +7,8 @@ package leaky
 
 import (
 	"context"
+	"net/http/httptest"
+	"runtime/pprof"
 	"sync"
 	"testing"
 	"time"
@@ -277,4 +279,33 @@ func BenchmarkLeakReceiveNoSender(b *testing.B) {
 	go func() {
 		<-ch
 	}()
+}
+
+// The code under test replaces the labels Track put on the goroutine:
+// pprof.Do with a fresh context drops them for the goroutines it starts.
+func TestLeakPprofDoSendNoReceiver(t *testing.T) {
+	leakhound.Track(t)
+	t.Parallel()
+	pprof.Do(context.Background(), pprof.Labels("worker", "fetch"), func(context.Context) {
+		ch := make(chan int)
+		go func() {
+			ch <- 1
+		}()
+	})
+}
+
+// A test server never closed is a leak in a test, as goleak says.
+func TestLeakServerNeverClosed(t *testing.T) {
+	leakhound.Track(t)
+	t.Parallel()
+	srv := httptest.NewServer(nil)
+	hold(srv)
+}
+
+// Unless the test says such goroutines are idle by design.
+func TestCleanServerIgnoreIdle(t *testing.T) {
+	leakhound.Track(t, leakhound.IgnoreIdle())
+	t.Parallel()
+	srv := httptest.NewServer(nil)
+	hold(srv)
 }
