@@ -134,6 +134,12 @@ func (p *Parser) Goroutine() *Goroutine { return &p.g }
 // a *SyntaxError, a *LimitError, or the reader's error, wrapped.
 func (p *Parser) Err() error { return p.err }
 
+// Profiled reports whether the input was a debug=1 goroutine or
+// goroutineleak profile, by its "goroutine profile: total N" header, so
+// that a caller can tell an empty profile (a process with no leak proven)
+// from input that holds no goroutines at all.
+func (p *Parser) Profiled() bool { return p.prof.kind == profGoroutine || p.prof.kind == profLeak }
+
 // Clone returns a copy of g that shares nothing with the parser.
 func (g *Goroutine) Clone() *Goroutine {
 	c := *g

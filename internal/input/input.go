@@ -77,6 +77,9 @@ func Read(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error) {
 		for _, g := range p.Goroutines {
 			add(g)
 		}
+		if len(p.Goroutines) == 0 {
+			return 0, ErrEmptyProfile
+		}
 		return len(p.Goroutines), nil
 	}
 	return readText(br, opt, add)
@@ -89,8 +92,16 @@ func readText(r io.Reader, opt Options, add func(*stack.Goroutine)) (int, error)
 		add(p.Goroutine())
 		n++
 	}
+	if n == 0 && p.Err() == nil && p.Profiled() {
+		return 0, ErrEmptyProfile
+	}
 	return n, p.Err()
 }
+
+// ErrEmptyProfile is Read's answer to a goroutine or goroutineleak profile
+// that lists no goroutine: a true, empty answer (the runtime proved no
+// leak), not input without goroutines.
+var ErrEmptyProfile = errors.New("the profile lists no goroutines")
 
 func maxProto(opt Options) int64 {
 	if opt.MaxProto == 0 {
