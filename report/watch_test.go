@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -63,4 +64,33 @@ func TestTimeChart(t *testing.T) {
 		!strings.Contains(s, "x-axis") || !strings.Contains(s, ">10:01:00<") || !strings.Contains(string(TimeChartCSS()), ".tchart") {
 		t.Errorf("chart:\n%s", s)
 	}
+}
+
+// TestWatchHTMLBudget: a service at the histories' bounds (1000 totals,
+// 120 points a group, more groups than are charted) costs the page under
+// 150 KB.
+func TestWatchHTMLBudget(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	series := func(n int) []Point {
+		pts := make([]Point, n)
+		for i := range pts {
+			pts[i] = Point{t0.Add(time.Duration(i) * 10 * time.Second), 1000 + i*37%500}
+		}
+		return pts
+	}
+	w := WatchTarget{URL: "http://a", Samples: 1000, Totals: series(1000)}
+	for i := range 100 {
+		w.Groups = append(w.Groups, WatchGroup{Name: strings.Repeat("x", 120) + strconv.Itoa(i), Growing: i%2 == 0, History: series(120)})
+	}
+	var buf bytes.Buffer
+	if err := WatchHTML(&buf, []WatchTarget{w}, WatchOptions{Final: true}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() > 150<<10 {
+		t.Errorf("one service costs %d bytes, over 150 KB", buf.Len())
+	}
+	if !strings.Contains(buf.String(), "76 more groups") {
+		t.Error("the page does not count the groups it left out")
+	}
+	t.Logf("%d bytes", buf.Len())
 }
