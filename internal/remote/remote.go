@@ -154,8 +154,12 @@ func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Gorou
 	f.res.Stacks = len(profile)
 	full := f.opt.Full == FullAlways || (f.opt.Full == FullAuto && f.res.Count < f.opt.FullBelow)
 	if full && f.opt.Full == FullAlways && f.opt.Notify != nil {
-		f.opt.Notify(fmt.Sprintf("asking for a full dump of %d goroutines: the service stops the world while it formats them, about %v for this many (--full auto avoids it above --full-below)",
-			f.res.Count, StopEstimate(f.res.Count)))
+		n := fmt.Sprintf("%d goroutines", f.res.Count)
+		if f.res.Count == 1 {
+			n = "1 goroutine"
+		}
+		f.opt.Notify(fmt.Sprintf("asking for a full dump of %s: the service stops the world while it formats them, about %v for this many (--full auto avoids it above --full-below)",
+			n, StopEstimate(f.res.Count)))
 	}
 
 	// The goroutineleak profile, when the service has it. At debug=2 it is

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"regexp"
 	rpprof "runtime/pprof"
 	"strconv"
 	"sync"
@@ -78,11 +79,15 @@ func leak(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, leaked)
 }
 
+// atSend matches the header and first frame of a goroutine blocked on
+// fetch's send, "(leaked)" or not once the runtime has proven it.
+var atSend = regexp.MustCompile(`\[chan send[^\]\n]*\]:\nmain\.fetch\.func1\(`)
+
 // parked counts the goroutines blocked on fetch's send.
 func parked() int {
 	var b bytes.Buffer
 	rpprof.Lookup("goroutine").WriteTo(&b, 2)
-	return bytes.Count(b.Bytes(), []byte("[chan send]:\nmain.fetch.func1("))
+	return len(atSend.FindAllIndex(b.Bytes(), -1))
 }
 
 // fetch is the classic leak: the caller gives up before the worker sends.
