@@ -1,0 +1,463 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+var (
+	replicaOnce sync.Once
+	replicaBin  string
+	replicaErr  error
+)
+
+// replica is one fleetreplica process.
+type replica struct {
+	addrs []string
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+}
+
+// startReplica runs the fleetreplica program on addr with ports ports. It
+// dies with the test: killed in Cleanup, and on its own when its stdin
+// closes, which the kernel does when the test binary dies.
+func startReplica(t testing.TB, addr string, ports int) *replica {
+	t.Helper()
+	replicaOnce.Do(func() {
+		replicaBin = filepath.Join(binDir, "fleetreplica")
+		out, err := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", replicaBin, "./testdata/fleetreplica").CombinedOutput()
+		if err != nil {
+			replicaErr = fmt.Errorf("building fleetreplica: %v\n%s", err, out)
+		}
+	})
+	if replicaErr != nil {
+		t.Fatal(replicaErr)
+	}
+	cmd := exec.Command(replicaBin, "-addr", addr, "-ports", fmt.Sprint(ports))
+	dieWithParent(cmd)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	r := &replica{cmd: cmd, stdin: stdin}
+	t.Cleanup(r.stop)
+	sc := bufio.NewScanner(stdout)
+	for len(r.addrs) < ports && sc.Scan() {
+		r.addrs = append(r.addrs, sc.Text())
+	}
+	if len(r.addrs) < ports {
+		t.Fatalf("fleetreplica printed %d of %d addresses: %v", len(r.addrs), ports, sc.Err())
+	}
+	go io.Copy(io.Discard, stdout)
+	return r
+}
+
+// stop ends the replica: its stdin closes, and a kill follows in case.
+func (r *replica) stop() {
+	r.stdin.Close()
+	done := make(chan struct{})
+	go func() { r.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		r.cmd.Process.Kill()
+		<-done
+	}
+}
+
+// leak makes the replica at addr leak n goroutines of each kind, and
+// returns once they are parked.
+func leak(t *testing.T, addr string, n int) {
+	t.Helper()
+	client := &http.Client{Timeout: time.Minute}
+	resp, err := client.Get(fmt.Sprintf("http://%s/leak?n=%d", addr, n))
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("leak on %s: %s", addr, resp.Status)
+	}
+}
+
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func prometheusBin(t *testing.T) string {
+	t.Helper()
+	bin, err := exec.LookPath("prometheus")
+	if err != nil {
+		t.Skip("no prometheus binary (Debian: apt-get install prometheus)")
+	}
+	return bin
+}
+
+// startPrometheus runs a real Prometheus on loopback with its own config
+// and data directory, scraping jobs (name -> addresses) every second, and
+// returns its URL once it has scraped every target.
+func startPrometheus(t *testing.T, bin string, jobs map[string][]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n"
+	want := 0
+	for job, addrs := range jobs {
+		cfg += fmt.Sprintf("  - job_name: %q\n    static_configs:\n      - targets: [%s]\n", job, `"`+strings.Join(addrs, `", "`)+`"`)
+		want += len(addrs)
+	}
+	cfgPath := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	cmd.WaitDelay = 5 * time.Second
+	dieWithParent(cmd)
+	var log strings.Builder
+	var logMu sync.Mutex
+	cmd.Stdout = writerFunc(func(p []byte) (int, error) { logMu.Lock(); defer logMu.Unlock(); return log.Write(p) })
+	cmd.Stderr = cmd.Stdout
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); cmd.Wait() })
+	base := "http://" + addr
+	client := &http.Client{Timeout: 5 * time.Second}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		var doc struct {
+			Data struct {
+				ActiveTargets []struct {
+					Health string `json:"health"`
+				} `json:"activeTargets"`
+			} `json:"data"`
+		}
+		if resp, err := client.Get(base + "/api/v1/targets?state=active"); err == nil {
+			json.NewDecoder(resp.Body).Decode(&doc)
+			resp.Body.Close()
+			up := 0
+			for _, a := range doc.Data.ActiveTargets {
+				if a.Health == "up" {
+					up++
+				}
+			}
+			if up >= want {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			logMu.Lock()
+			defer logMu.Unlock()
+			t.Fatalf("Prometheus did not scrape its %d targets within 90 s; its log:\n%s", want, log.String())
+		}
+		time.Sleep(100 * time.Millisecond) // polling a condition, not waiting for time
+	}
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+type fleetWatchDoc struct {
+	Targets []struct {
+		URL      string      `json:"url"`
+		Job      string      `json:"job"`
+		Health   string      `json:"health"`
+		Gone     bool        `json:"gone"`
+		Samples  int         `json:"samples"`
+		Errors   int         `json:"errors"`
+		Restarts []time.Time `json:"restarts"`
+	} `json:"targets"`
+	Fleet []struct {
+		Job       string   `json:"job"`
+		Class     string   `json:"class"`
+		Verdict   string   `json:"verdict"`
+		Instances []string `json:"instances"`
+		Count     int      `json:"count"`
+		Growing   int      `json:"growing"`
+		BlockedAt struct {
+			Func string `json:"func"`
+		} `json:"blocked_at"`
+		PerInstance []struct {
+			URL   string `json:"url"`
+			Count int    `json:"count"`
+		} `json:"per_instance"`
+		Fix         string `json:"fix"`
+		Series      string `json:"series"`
+		GroupSeries string `json:"group_series"`
+		Alert       string `json:"alert"`
+	} `json:"fleet"`
+	Prometheus struct {
+		Rounds int `json:"rounds"`
+	} `json:"prometheus"`
+}
+
+// TestFleetPrometheus watches three replicas of a leaky service that a
+// real Prometheus scrapes as job "api", beside a leaky job "other": each
+// leak is one fleet finding with its three instances and their summed
+// count, and a replica that stops and comes back is reported so.
+func TestFleetPrometheus(t *testing.T) {
+	bin := prometheusBin(t)
+	addrs := []string{freeAddr(t), freeAddr(t), freeAddr(t)}
+	replicas := make([]*replica, 3)
+	for i, a := range addrs {
+		replicas[i] = startReplica(t, a, 1)
+	}
+	other := startReplica(t, "127.0.0.1:0", 1)
+	prom := startPrometheus(t, bin, map[string][]string{"api": addrs, "other": other.addrs})
+
+	// Each round of the watch is followed by the leaks of the next: every
+	// api replica leaks round goroutines of each kind, so that each group
+	// grows at every sample. Replica 1 stops after round 4, is down for
+	// round 5, and is back, a new process, from round 6.
+	leakedBy := make([]int, 3)
+	down := false // replica 1
+	grow := func(round int) {
+		for i, a := range addrs {
+			if i == 1 && down {
+				continue
+			}
+			leak(t, a, round)
+			leakedBy[i] += round
+		}
+		leak(t, other.addrs[0], 1)
+	}
+	grow(1)
+	const rounds = 9
+	next := func(round int) bool {
+		switch round {
+		case rounds:
+			return false
+		case 4:
+			replicas[1].stop()
+			down = true
+		case 5:
+			down = false
+			replicas[1] = startReplica(t, addrs[1], 1)
+			leakedBy[1] = 0
+		}
+		grow(round + 1)
+		return true
+	}
+	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "1m")
+	var doc fleetWatchDoc
+	if os.Getenv("FLEET_DEBUG") != "" {
+		t.Logf("stderr:\n%s\nstdout:\n%s", errOut, out)
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("exit %d, %v; stderr:\n%s\nstdout:\n%s", code, err, errOut, out)
+	}
+	if code != ExitLeaks {
+		t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitLeaks, errOut)
+	}
+	if doc.Prometheus.Rounds != rounds {
+		t.Errorf("%d discoveries, want one a round: %d", doc.Prometheus.Rounds, rounds)
+	}
+	var urls []string
+	for _, a := range addrs {
+		urls = append(urls, "http://"+a)
+	}
+	slices.Sort(urls)
+	var got []string
+	for _, tg := range doc.Targets {
+		got = append(got, tg.URL)
+		if tg.Job != "api" || tg.Gone || tg.Health != "up" {
+			t.Errorf("target %s: job %q, health %q, gone %v; want api, up, present", tg.URL, tg.Job, tg.Health, tg.Gone)
+		}
+		restarted := tg.URL == "http://"+addrs[1]
+		if restarted != (len(tg.Restarts) == 1 && tg.Errors == 1) {
+			t.Errorf("target %s: %d restarts, %d failed samples; want 1 and 1 only for the replica that stopped and came back", tg.URL, len(tg.Restarts), tg.Errors)
+		}
+	}
+	if !slices.Equal(got, urls) {
+		t.Fatalf("targets %q, want the api replicas %q and not job other's", got, urls)
+	}
+
+	// Two leaks, each once, with all three instances and the summed count.
+	kinds := map[string]bool{}
+	for _, f := range doc.Fleet {
+		if f.Job != "api" {
+			t.Errorf("fleet finding of job %q", f.Job)
+			continue
+		}
+		fn := f.BlockedAt.Func
+		if fn != "main.send.func1" && fn != "main.receive.func1" {
+			continue
+		}
+		if kinds[fn] {
+			t.Errorf("%s reported twice", fn)
+		}
+		kinds[fn] = true
+		inst := slices.Clone(f.Instances)
+		slices.Sort(inst)
+		if !slices.Equal(inst, urls) {
+			t.Errorf("%s: instances %q, want %q", fn, f.Instances, urls)
+		}
+		sum, per := 0, map[string]int{}
+		for _, p := range f.PerInstance {
+			sum += p.Count
+			per[p.URL] = p.Count
+		}
+		want := leakedBy[0] + leakedBy[1] + leakedBy[2]
+		if f.Count != want || sum != want {
+			t.Errorf("%s: count %d, per instance %v; want %d = %v", fn, f.Count, per, want, leakedBy)
+		}
+		for i, a := range addrs {
+			if per["http://"+a] != leakedBy[i] {
+				t.Errorf("%s on %s: %d, want %d", fn, a, per["http://"+a], leakedBy[i])
+			}
+		}
+		if f.Growing != 3 || f.Verdict != "suspect" || f.Fix == "" || f.Alert != "GoroutineLeakGrowing" ||
+			!strings.HasPrefix(f.GroupSeries, `leakhound_group_goroutines{job="api",class="`+f.Class+`",blocked_at="`+fn+`"}`) ||
+			f.Series != `leakhound_goroutines{job="api",class="`+f.Class+`",verdict="suspect"}` {
+			t.Errorf("%s: growing on %d, verdict %s, fix %q, alert %s, series %s, %s", fn, f.Growing, f.Verdict, f.Fix, f.Alert, f.Series, f.GroupSeries)
+		}
+	}
+	if len(kinds) != 2 {
+		t.Errorf("fleet findings %+v: want the send and the receive leak", doc.Fleet)
+	}
+}
+
+// TestFleetFollows changes what Prometheus lists between rounds: an
+// instance leaves, a new one comes, the one that left comes back, and
+// Prometheus fails one round, which the watch rides out.
+func TestFleetFollows(t *testing.T) {
+	r := startReplica(t, "127.0.0.1:0", 3) // one process, as three instances
+	var answer atomic.Value                // the targets answer of the next request, or "" for a failure
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body := answer.Load().(string)
+		if body == "" {
+			http.Error(w, "the TSDB is not ready", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, body)
+	}))
+	defer prom.Close()
+	list := func(addrs ...string) string {
+		var ts []string
+		for _, a := range addrs {
+			ts = append(ts, fmt.Sprintf(`{"labels":{"job":"api","instance":%q},"scrapeUrl":"http://%s/metrics","health":"up"}`, a, a))
+		}
+		ts = append(ts, `{"labels":{"job":"db","instance":"127.0.0.1:1"},"scrapeUrl":"http://127.0.0.1:1/metrics","health":"down"}`)
+		return `{"status":"success","data":{"activeTargets":[` + strings.Join(ts, ",") + `]}}`
+	}
+	a, b, c := r.addrs[0], r.addrs[1], r.addrs[2]
+	rounds := []string{list(a, b), "", list(a, c), list(a, b, c), list(a, b, c)}
+	answer.Store(rounds[0])
+	n := 1
+	leak(t, a, n)
+	next := func(round int) bool {
+		if round == len(rounds) {
+			return false
+		}
+		answer.Store(rounds[round])
+		n++
+		leak(t, a, n)
+		return true
+	}
+	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom.URL, "--job", "api", "--format", "text", "--color", "never", "--interval", "1h", "--timeout", "1m")
+	if code != ExitLeaks {
+		t.Errorf("exit %d, want %d", code, ExitLeaks)
+	}
+	for _, want := range []string{
+		"leakhound watch: Prometheus " + prom.URL + "/api/v1/targets?state=active: 503 Service Unavailable: \"the TSDB is not ready\"; the targets stay as they were, asking again next round\n",
+		"leakhound watch: 1 instance new: http://" + c + "\n",
+		"leakhound watch: 1 instance gone from Prometheus: http://" + b + "\n",
+		"leakhound watch: 1 instance back in Prometheus: http://" + b + "\n",
+		"sample 5: 3 instances from " + prom.URL + ", 0 not answering,",
+	} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	// Three ports of one process: the same leaks on each, one finding
+	// each, with the instances that were there at the end.
+	for _, want := range []string{
+		"== fleet: 2 leaks holding",
+		"SUSPECT send-no-receiver in job \"api\"",
+		"SUSPECT receive-no-sender in job \"api\"",
+		"on 2 of 3 instances", // c came too late to grow three times
+		"tracked by leakhound_goroutines{job=\"api\",class=\"send-no-receiver\",verdict=\"suspect\"}",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errOut, "127.0.0.1:1") {
+		t.Errorf("job db was watched:\n%s\n%s", out, errOut)
+	}
+}
+
+// TestFleetPrometheusDown: a Prometheus that never answers is an error,
+// told in one line a round, with exit code 2.
+func TestFleetPrometheusDown(t *testing.T) {
+	addr := freeAddr(t)
+	code, out, errOut := runRounds(t, func(round int) bool { return round < 2 },
+		"watch", "--prometheus", "http://ops:hunter2@"+addr, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "10s")
+	if code != ExitError {
+		t.Errorf("exit %d, want %d", code, ExitError)
+	}
+	lines := strings.Split(strings.TrimSpace(errOut), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "Prometheus http://"+addr+"/api/v1/targets?state=active is unreachable: ") || strings.Contains(errOut, "hunter2") {
+		t.Errorf("stderr, want one line a round without the password:\n%s", errOut)
+	}
+	var doc struct {
+		Prometheus struct {
+			Errors    int    `json:"errors"`
+			LastError string `json:"last_error"`
+		} `json:"prometheus"`
+		Fleet []json.RawMessage `json:"fleet"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Prometheus.Errors != 2 || doc.Fleet == nil || strings.Contains(out, "hunter2") {
+		t.Errorf("JSON %v: %s", err, out)
+	}
+}
+
+func TestFleetFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--job", "api"}, "need --prometheus URL"},
+		{[]string{"--prometheus", "http://127.0.0.1:9", "http://127.0.0.1:6060"}, "name no URL beside it"},
+		{[]string{"--prometheus", "http://127.0.0.1:9"}, "needs --job NAME or --match SELECTOR"},
+		{[]string{"--prometheus", "http://127.0.0.1:9", "--match", "{job="}, "--match:"},
+		{[]string{"--prometheus", "http://127.0.0.1:9", "--job", "a", "--parallel", "0"}, "--parallel at least 1"},
+	} {
+		code, _, errOut := runRounds(t, nil, append([]string{"watch"}, tc.args...)...)
+		if code != ExitError || !strings.Contains(errOut, tc.want) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("watch %q: exit %d, %q; want 2 and one line with %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
