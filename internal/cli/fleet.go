@@ -74,6 +74,11 @@ func newFleetSource(f *fleetFlags, timeout time.Duration, rise int) (*fleetSourc
 	return &fleetSource{d: d, shown: remote.Redact(f.prometheus), rise: rise, byURL: make(map[string]*target)}, nil
 }
 
+// fleetHistory is the samples each group of an instance keeps: a quarter
+// of a lone watch's, as the history is kept per group on every instance
+// and is most of what an instance costs between rounds.
+const fleetHistory = 30
+
 // maxEventNames bounds the URLs a round's message names per kind.
 const maxEventNames = 5
 
@@ -104,7 +109,7 @@ func (s *fleetSource) refresh(e *env, targets []*target) []*target {
 		t := s.byURL[ft.URL]
 		switch {
 		case t == nil:
-			t = &target{url: ft.URL, shown: ft.URL, tracker: monitor.NewTracker(monitor.TrackerConfig{Rise: s.rise})}
+			t = &target{url: ft.URL, shown: ft.URL, tracker: monitor.NewTracker(monitor.TrackerConfig{Rise: s.rise, History: fleetHistory})}
 			s.byURL[ft.URL] = t
 			targets = append(targets, t)
 			if s.answers > 1 {
