@@ -461,3 +461,54 @@ func TestFleetFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetSlowTarget: an instance that accepts and never answers costs
+// its own request's timeout, and the others are read in the same round.
+func TestFleetSlowTarget(t *testing.T) {
+	r := startReplica(t, "127.0.0.1:0", 1)
+	hang := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		select {
+		case <-hang:
+		case <-req.Context().Done():
+		}
+	}))
+	defer slow.Close()
+	defer close(hang)
+	slowAddr := strings.TrimPrefix(slow.URL, "http://")
+	body := fmt.Sprintf(`{"status":"success","data":{"activeTargets":[`+
+		`{"labels":{"job":"api"},"scrapeUrl":"http://%s/metrics","health":"up"},`+
+		`{"labels":{"job":"api"},"scrapeUrl":"http://%s/metrics","health":"down"}]}}`, r.addrs[0], slowAddr)
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+	defer prom.Close()
+	code, out, errOut := runRounds(t, func(round int) bool { return false },
+		"watch", "--prometheus", prom.URL, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "300ms", "--parallel", "1")
+	var doc struct {
+		Targets []struct {
+			URL     string `json:"url"`
+			Samples int    `json:"samples"`
+			LastErr string `json:"last_error"`
+			Health  string `json:"health"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Targets) != 2 {
+		t.Fatalf("%v; stderr:\n%s\nstdout:\n%s", err, errOut, out)
+	}
+	if code != ExitError {
+		t.Errorf("exit %d, want %d: an instance never answered", code, ExitError)
+	}
+	for _, tg := range doc.Targets {
+		switch tg.URL {
+		case "http://" + r.addrs[0]:
+			if tg.Samples != 1 || tg.Health != "up" {
+				t.Errorf("the live instance: %d samples, health %q; want 1, up", tg.Samples, tg.Health)
+			}
+		case slow.URL:
+			if tg.Samples != 0 || !strings.Contains(tg.LastErr, "no complete answer within 300ms") || tg.Health != "down" {
+				t.Errorf("the slow instance: %d samples, %q, health %q", tg.Samples, tg.LastErr, tg.Health)
+			}
+		default:
+			t.Errorf("target %s", tg.URL)
+		}
+	}
+}
