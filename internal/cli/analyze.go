@@ -307,13 +307,16 @@ func analyze(e *env, args []string) int {
 		opt.Passthrough = e.stdout
 	}
 	n, err := input.Read(r, opt, c.Add)
-	if err != nil {
+	var notes []string
+	switch {
+	case errors.Is(err, input.ErrEmptyProfile):
+		notes = append(notes, "the profile lists no goroutines (a goroutineleak profile lists only proven leaks: none were)")
+	case err != nil:
 		return e.fail("analyze", fmt.Errorf("%s: %v", displayName(name), err))
-	}
-	if n == 0 {
+	case n == 0:
 		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}
-	return a.render(e, output{name: displayName(name)}, c.Report())
+	return a.render(e, output{name: displayName(name), notes: notes}, c.Report())
 }
 
 // asURL says whether an input names a service: an http(s) URL, or

@@ -67,6 +67,11 @@ func startTargetErr(t *testing.T, mode, addr string) (string, *exec.Cmd, error) 
 	}
 	cmd := exec.Command(targetBin, "-mode", mode, "-addr", addr)
 	stdout, _ := cmd.StdoutPipe()
+	// The target exits when its stdin closes: at the latest when this
+	// process does, even if it is killed before its cleanups run.
+	if _, err := cmd.StdinPipe(); err != nil {
+		return "", nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}

@@ -124,7 +124,10 @@ func Fetch(ctx context.Context, target string, opt Options, add func(*stack.Goro
 			if stacks != goroutines {
 				f.res.Stacks = stacks
 			}
-			if err == nil && stacks == 0 {
+			switch {
+			case errors.Is(err, input.ErrEmptyProfile):
+				return nil // an empty goroutineleak profile: nothing proven
+			case err == nil && stacks == 0:
 				err = errors.New("no goroutine dump or profile in the response")
 			}
 			return err
@@ -274,13 +277,12 @@ func (f *fetcher) proto(ctx context.Context, u string) ([]*stack.Goroutine, stri
 	var gs []*stack.Goroutine
 	var process string
 	err := f.get(ctx, u, func(r io.Reader) error {
-		p, err := pprofstack.Read(r)
+		p, err := pprofstack.Decode(r, pprofstack.Limits{})
 		if err != nil {
 			return err
 		}
-		process = pprofstack.Process(p)
-		gs, err = pprofstack.Goroutines(p)
-		return err
+		process, gs = p.Process, p.Goroutines
+		return nil
 	})
 	return gs, process, err
 }

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -28,6 +29,12 @@ func main() {
 	mode := flag.String("mode", "leak", "leak or steady")
 	every := flag.Duration("every", 0, "how often to start work on a schedule; 0: only on request")
 	flag.Parse()
+	// The tests hold our stdin open; when they end, however they end, it
+	// closes and we go too, so no target outlives its test binary.
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(0)
+	}()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
