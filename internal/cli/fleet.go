@@ -186,7 +186,7 @@ func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 			continue
 		}
 		w := docs[i]
-		inst := fleet.Instance{Job: t.job, URL: t.shown}
+		inst := fleet.Instance{Job: t.job, URL: t.shown, Restarts: len(w.Restarts)}
 		for _, g := range w.Groups {
 			inst.Groups = append(inst.Groups, fleet.Group{Finding: g.Finding, Growing: g.Growing, Growth: g.Growth})
 		}

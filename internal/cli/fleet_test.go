@@ -210,8 +210,9 @@ type fleetWatchDoc struct {
 			Func string `json:"func"`
 		} `json:"blocked_at"`
 		PerInstance []struct {
-			URL   string `json:"url"`
-			Count int    `json:"count"`
+			URL      string `json:"url"`
+			Count    int    `json:"count"`
+			Restarts int    `json:"restarts"`
 		} `json:"per_instance"`
 		Fix         string `json:"fix"`
 		Series      string `json:"series"`
@@ -328,6 +329,9 @@ func TestFleetPrometheus(t *testing.T) {
 		for _, p := range f.PerInstance {
 			sum += p.Count
 			per[p.URL] = p.Count
+			if (p.Restarts == 1) != (p.URL == "http://"+addrs[1]) {
+				t.Errorf("%s on %s: %d restarts; want 1 only on the replica that came back", fn, p.URL, p.Restarts)
+			}
 		}
 		want := leakedBy[0] + leakedBy[1] + leakedBy[2]
 		if f.Count != want || sum != want {

@@ -23,9 +23,10 @@ type Group struct {
 
 // Instance is what a watch found on one target.
 type Instance struct {
-	Job    string
-	URL    string // without credentials
-	Groups []Group
+	Job      string
+	URL      string // without credentials
+	Restarts int    // times the watch saw it restart: its counts are since the last
+	Groups   []Group
 }
 
 // Finding is one leak across a fleet: the groups of one job with the same
@@ -68,6 +69,9 @@ type PerInstance struct {
 	Growth  int              `json:"growth"`
 	Growing bool             `json:"growing"`
 	Verdict classify.Verdict `json:"verdict"`
+	// Restarts is how often the instance restarted during the watch; its
+	// counts and growth are since the last restart.
+	Restarts int `json:"restarts,omitempty"`
 }
 
 // The alerts of deploy/prometheus/alerts.yml a fleet finding names.
@@ -145,7 +149,7 @@ func Aggregate(instances []Instance) []Finding {
 				}
 				continue
 			}
-			ff.PerInstance = append(ff.PerInstance, PerInstance{URL: in.URL, Count: f.Count, Proven: f.Proven, Growth: g.Growth, Growing: g.Growing, Verdict: f.Verdict})
+			ff.PerInstance = append(ff.PerInstance, PerInstance{URL: in.URL, Count: f.Count, Proven: f.Proven, Growth: g.Growth, Growing: g.Growing, Verdict: f.Verdict, Restarts: in.Restarts})
 		}
 	}
 	out := make([]Finding, 0, len(order))
@@ -230,7 +234,11 @@ func Text(w io.Writer, fs []Finding) error {
 				parts = append(parts, fmt.Sprintf("and %d more", len(f.PerInstance)-j))
 				break
 			}
-			parts = append(parts, fmt.Sprintf("%s %d", p.URL, p.Count))
+			part := fmt.Sprintf("%s %d", p.URL, p.Count)
+			if p.Restarts > 0 {
+				part += " (since its restart)"
+			}
+			parts = append(parts, part)
 		}
 		fmt.Fprintf(w, "   instances: %s\n", report.Escape(strings.Join(parts, ", ")))
 		if f.Fix != "" {

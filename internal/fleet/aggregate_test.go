@@ -87,12 +87,12 @@ func TestAlertsShipped(t *testing.T) {
 func TestText(t *testing.T) {
 	var b bytes.Buffer
 	f := finding(classify.Suspect, classify.SendNoReceiver, "svc.\x1b[31mevil", 3, 9, 0)
-	Text(&b, Aggregate([]Instance{{Job: "api", URL: "http://a:1", Groups: []Group{{Finding: f, Growth: 4, Growing: true}}}}))
+	Text(&b, Aggregate([]Instance{{Job: "api", URL: "http://a:1", Restarts: 1, Groups: []Group{{Finding: f, Growth: 4, Growing: true}}}}))
 	out := b.String()
 	for _, want := range []string{
 		"== fleet: 1 leak holding 9 goroutines",
 		`1. SUSPECT send-no-receiver in job "api": 9 goroutines on 1 of 1 instances, +4 over the watch, growing on 1`,
-		"instances: http://a:1 9",
+		"instances: http://a:1 9 (since its restart)",
 		`tracked by leakhound_goroutines{job="api",class="send-no-receiver",verdict="suspect"}, leakhound_group_goroutines{job="api"`,
 		"the alert GoroutineLeakGrowing (deploy/prometheus/alerts.yml)",
 	} {

@@ -252,7 +252,14 @@ func FuzzParseTargets(f *testing.F) {
 }
 
 func FuzzParseSelector(f *testing.F) {
-	for _, s := range []string{`{job="api"}`, `job=~"a|b", env!~'x.*'`, "zone!=`b`", `{}`, `a="\"q\\"`} {
+	b, err := os.ReadFile("testdata/selectors.txt")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if _, err := parseSelector(s); err != nil {
+			f.Errorf("seed %q: %v", s, err)
+		}
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
