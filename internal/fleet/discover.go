@@ -56,8 +56,9 @@ type Config struct {
 	// PprofPort replaces each target's port; 0 keeps the scrape port.
 	PprofPort int
 	// PprofLabel names the target label that says where pprof is: a port
-	// (6060), host:port, or a base URL (http://host:6060/admin). It wins
-	// over PprofPort. "" means DefaultPprofLabel.
+	// (6060), host:port, or a base URL (http://host:6060/admin), on the
+	// target's own host. It wins over PprofPort. "" means
+	// DefaultPprofLabel.
 	PprofLabel string
 	// Authentication to Prometheus, as its users configure it elsewhere.
 	BearerTokenFile   string // read at each request, so a rotated token is used
@@ -187,11 +188,12 @@ func (d *Discovery) Targets(ctx context.Context) (ts []Target, warn []string, er
 		}
 		return nil, nil, fmt.Errorf("Prometheus %s: %d %s%s: %s", d.shown, resp.StatusCode, http.StatusText(resp.StatusCode), hint, strconv.Quote(firstLine(msg)))
 	}
-	active, err := ParseTargets(io.LimitReader(resp.Body, d.cfg.MaxBytes+1), d.cfg.MaxBytes)
-	if err != nil {
+	c := d.chooser()
+	if err := ParseTargets(io.LimitReader(resp.Body, d.cfg.MaxBytes+1), d.cfg.MaxBytes, c.add); err != nil {
 		return nil, nil, fmt.Errorf("Prometheus %s: %v", d.shown, err)
 	}
-	return d.choose(active)
+	ts, warn = c.done()
+	return ts, warn, nil
 }
 
 // authorize adds the configured credentials to req.
@@ -246,26 +248,115 @@ type Active struct {
 }
 
 // ParseTargets reads an /api/v1/targets answer of at most max bytes (r
-// may hold one more, to tell that it was larger).
-func ParseTargets(r io.Reader, max int64) ([]Active, error) {
-	var body struct {
-		Status string `json:"status"`
-		Error  string `json:"error"`
-		Data   struct {
-			ActiveTargets []Active `json:"activeTargets"`
-		} `json:"data"`
-	}
+// may hold one more, to tell that it was larger) and hands each active
+// target to each as it is read, so that only the targets each keeps are
+// held, not the whole answer: a large cluster lists thousands, each with
+// dozens of discovered labels. On an error, the targets handed so far are
+// not to be used.
+func ParseTargets(r io.Reader, max int64, each func(Active)) error {
 	cr := &countReader{r: r}
-	err := json.NewDecoder(cr).Decode(&body)
+	status, msg, err := parseTargets(json.NewDecoder(cr), each)
 	switch {
 	case cr.n > max:
-		return nil, fmt.Errorf("the targets answer is larger than %d bytes", max)
+		return fmt.Errorf("the targets answer is larger than %d bytes", max)
 	case err != nil:
-		return nil, fmt.Errorf("the targets answer is not the JSON of /api/v1/targets: %v", err)
-	case body.Status != "success":
-		return nil, fmt.Errorf("the targets answer says %s: %s", strconv.Quote(firstLine([]byte(body.Status))), strconv.Quote(firstLine([]byte(body.Error))))
+		return fmt.Errorf("the targets answer is not the JSON of /api/v1/targets: %v", err)
+	case status != "success":
+		return fmt.Errorf("the targets answer says %s: %s", strconv.Quote(firstLine([]byte(status))), strconv.Quote(firstLine([]byte(msg))))
 	}
-	return body.Data.ActiveTargets, nil
+	return nil
+}
+
+// parseTargets walks {"status": ..., "error": ..., "data": {"activeTargets":
+// [...]}}, in any order, skipping every other field.
+func parseTargets(dec *json.Decoder, each func(Active)) (status, msg string, err error) {
+	if err := delim(dec, '{'); err != nil {
+		return "", "", err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return "", "", err
+		}
+		switch key {
+		case "status":
+			err = dec.Decode(&status)
+		case "error":
+			err = dec.Decode(&msg)
+		case "data":
+			err = parseData(dec, each)
+		default:
+			err = skip(dec)
+		}
+		if err != nil {
+			return "", "", err
+		}
+	}
+	return status, msg, delim(dec, '}')
+}
+
+func parseData(dec *json.Decoder, each func(Active)) error {
+	if err := delim(dec, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if key != "activeTargets" {
+			if err := skip(dec); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := delim(dec, '['); err != nil {
+			return err
+		}
+		for dec.More() {
+			var a Active
+			if err := dec.Decode(&a); err != nil {
+				return err
+			}
+			each(a)
+		}
+		if err := delim(dec, ']'); err != nil {
+			return err
+		}
+	}
+	return delim(dec, '}')
+}
+
+// delim reads the delimiter want.
+func delim(dec *json.Decoder, want json.Delim) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := t.(json.Delim); !ok || d != want {
+		return fmt.Errorf("want %s, found %s", want, clip(fmt.Sprint(t)))
+	}
+	return nil
+}
+
+// skip reads one value, however deep, keeping none of it.
+func skip(dec *json.Decoder) error {
+	depth := 0
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch t {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
 }
 
 type countReader struct {
@@ -279,47 +370,73 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// choose keeps the targets of the jobs or selector, with their pprof URLs.
-func (d *Discovery) choose(active []Active) ([]Target, []string, error) {
-	var out []Target
+// chooser keeps the targets of the jobs or selector, with their pprof
+// URLs, each URL once, at most about twice MaxTargets of them at a time.
+type chooser struct {
+	d        *Discovery
+	out      []Target
+	seen     map[string]bool
+	over     bool // more targets matched than MaxTargets
+	bad      int
+	firstBad string
+}
+
+func (d *Discovery) chooser() *chooser { return &chooser{d: d, seen: make(map[string]bool)} }
+
+func (c *chooser) add(a Active) {
+	if !c.d.wanted(a.Labels) {
+		return
+	}
+	if len(a.Labels) > maxLabels {
+		c.bad++
+		c.firstBad = cmpOr(c.firstBad, fmt.Sprintf("a target of job %s has %d labels, more than %d", strconv.Quote(clip(a.Labels["job"])), len(a.Labels), maxLabels))
+		return
+	}
+	u, err := c.d.pprofURL(a)
+	if err != nil {
+		c.bad++
+		c.firstBad = cmpOr(c.firstBad, err.Error())
+		return
+	}
+	if c.seen[u] {
+		return // two scrape configs of one process: watched once
+	}
+	c.seen[u] = true
+	health := a.Health
+	if health != "up" && health != "down" {
+		health = "unknown"
+	}
+	c.out = append(c.out, Target{Job: clip(a.Labels["job"]), Instance: clip(a.Labels["instance"]), URL: u, Health: health})
+	if len(c.out) >= 2*c.d.cfg.MaxTargets {
+		c.trim()
+	}
+}
+
+// trim keeps the first MaxTargets targets by URL. The URLs left out are
+// forgotten, so a duplicate of one may be counted again: the count only
+// says that there were more.
+func (c *chooser) trim() {
+	slices.SortFunc(c.out, func(a, b Target) int { return strings.Compare(a.URL, b.URL) })
+	if len(c.out) <= c.d.cfg.MaxTargets {
+		return
+	}
+	c.over = true
+	for _, t := range c.out[c.d.cfg.MaxTargets:] {
+		delete(c.seen, t.URL)
+	}
+	c.out = slices.Clip(c.out[:c.d.cfg.MaxTargets])
+}
+
+func (c *chooser) done() ([]Target, []string) {
 	var warn []string
-	bad := 0
-	var firstBad string
-	seen := make(map[string]bool)
-	for _, a := range active {
-		if !d.wanted(a.Labels) {
-			continue
-		}
-		if len(a.Labels) > maxLabels {
-			bad++
-			firstBad = cmpOr(firstBad, fmt.Sprintf("a target of job %s has %d labels, more than %d", strconv.Quote(clip(a.Labels["job"])), len(a.Labels), maxLabels))
-			continue
-		}
-		u, err := d.pprofURL(a)
-		if err != nil {
-			bad++
-			firstBad = cmpOr(firstBad, err.Error())
-			continue
-		}
-		if seen[u] {
-			continue // two scrape configs of one process: watched once
-		}
-		seen[u] = true
-		health := a.Health
-		if health != "up" && health != "down" {
-			health = "unknown"
-		}
-		out = append(out, Target{Job: clip(a.Labels["job"]), Instance: clip(a.Labels["instance"]), URL: u, Health: health})
+	if c.bad > 0 {
+		warn = append(warn, fmt.Sprintf("%d matching targets left out, as they name no pprof address leakhound can use; the first: %s", c.bad, c.firstBad))
 	}
-	if bad > 0 {
-		warn = append(warn, fmt.Sprintf("%d matching targets left out, as they name no pprof address leakhound can use; the first: %s", bad, firstBad))
+	c.trim()
+	if c.over {
+		warn = append(warn, fmt.Sprintf("more than %d targets match; watching the first %d by URL (raise --max-targets)", c.d.cfg.MaxTargets, c.d.cfg.MaxTargets))
 	}
-	slices.SortFunc(out, func(a, b Target) int { return strings.Compare(a.URL, b.URL) })
-	if len(out) > d.cfg.MaxTargets {
-		warn = append(warn, fmt.Sprintf("%d targets match; watching the first %d by URL (raise --max-targets)", len(out), d.cfg.MaxTargets))
-		out = out[:d.cfg.MaxTargets]
-	}
-	return out, warn, nil
+	return c.out, warn
 }
 
 func cmpOr(a, b string) string {
@@ -379,6 +496,13 @@ func (d *Discovery) pprofURL(a Active) (string, error) {
 			}
 			host, port = h, p
 		}
+	}
+	// The label is whatever service discovery found (a pod's annotation,
+	// say): it may move the port, but not send leakhound to another
+	// machine than the one Prometheus scrapes.
+	if !strings.EqualFold(host, s.Hostname()) {
+		return "", fmt.Errorf("label %s names host %s, not the target's own %s: leakhound reads pprof only on the host Prometheus scrapes",
+			d.cfg.PprofLabel, strconv.Quote(clip(host)), strconv.Quote(clip(s.Hostname())))
 	}
 	if port != "" && !validPort(port) {
 		return "", fmt.Errorf("%s: bad port %s", strconv.Quote(clip(remote.Redact(s.Host))), strconv.Quote(clip(port)))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -54,18 +56,20 @@ func TestTargets(t *testing.T) {
 			"http://10.0.0.1:8080",
 			"http://10.0.0.2:6060",       // the label's port
 			"http://10.0.0.4:6060/admin", // the label's URL
-			"https://10.0.9.3:7070",      // the label's host:port, the scrape's scheme
-		}, `1 matching targets left out, as they name no pprof address leakhound can use; the first: label leakhound_pprof="not a port"`},
+			"https://10.0.0.3:7070",      // the label's host:port, the scrape's scheme
+		}, `2 matching targets left out, as they name no pprof address leakhound can use; the first: label leakhound_pprof="not a port"`},
 		{"pprof port, label wins", Config{Jobs: []string{"api"}, PprofPort: 6061}, []string{
-			"http://10.0.0.1:6061", "http://10.0.0.2:6060", "http://10.0.0.4:6060/admin", "https://10.0.9.3:7070",
+			"http://10.0.0.1:6061", "http://10.0.0.2:6060", "http://10.0.0.4:6060/admin", "https://10.0.0.3:7070",
 		}, "left out"},
 		{"one process in two jobs is watched once", Config{Jobs: []string{"api", "api-copy"}, PprofLabel: "none"}, []string{
-			"http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.4:8080", "http://10.0.0.5:8080", "https://10.0.0.3:8080",
+			"http://10.0.0.1:8080", "http://10.0.0.2:8080", "http://10.0.0.4:8080", "http://10.0.0.5:8080", "http://10.0.0.6:8080", "https://10.0.0.3:8080",
 		}, ""},
 		{"match", Config{Match: `{env=~"pro.*", job!="api"}`}, []string{"http://10.0.0.9:9100"}, ""},
 		{"match without braces", Config{Match: `job='node'`}, []string{"http://10.0.0.9:9100"}, ""},
 		{"job and match", Config{Jobs: []string{"api"}, Match: `instance="10.0.0.2:8080"`}, []string{"http://10.0.0.2:6060"}, ""},
-		{"max targets", Config{Jobs: []string{"node", "api-copy"}, MaxTargets: 1}, []string{"http://10.0.0.1:8080"}, "2 targets match; watching the first 1 by URL (raise --max-targets)"},
+		{"max targets", Config{Jobs: []string{"node", "api-copy"}, MaxTargets: 1}, []string{"http://10.0.0.1:8080"}, "more than 1 targets match; watching the first 1 by URL (raise --max-targets)"},
+		{"another host", Config{Jobs: []string{"api"}, Match: `instance="10.0.0.6:8080"`}, nil, `label leakhound_pprof names host "169.254.169.254", not the target's own "10.0.0.6"`},
+		{"max targets, trimmed as read", Config{Jobs: []string{"api"}, PprofLabel: "none", MaxTargets: 2}, []string{"http://10.0.0.1:8080", "http://10.0.0.2:8080"}, "more than 2 targets match"},
 		{"none", Config{Jobs: []string{"nothing"}}, nil, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -176,9 +180,11 @@ func TestAuthRefused(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write(testdata(t))
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is the point
+	srv.StartTLS()
 	defer srv.Close()
 	d, _ := New(Config{Prometheus: srv.URL, Jobs: []string{"api"}})
 	if _, _, err := d.Targets(t.Context()); err == nil || !strings.Contains(err.Error(), "certificate") {
@@ -234,15 +240,21 @@ func FuzzParseTargets(f *testing.F) {
 	f.Add(testdata(f))
 	f.Add([]byte(`{"status":"success","data":{"activeTargets":[{"labels":{"job":"api","leakhound_pprof":"[::1]:6060"},"scrapeUrl":"http://[::1]:8080/m"}]}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		active, err := ParseTargets(bytes.NewReader(b), 1<<20)
-		if err != nil {
-			return
-		}
-		d, err := New(Config{Prometheus: "http://127.0.0.1:9090", Match: `job=~".*"`})
+		d, err := New(Config{Prometheus: "http://127.0.0.1:9090", Match: `job=~".*"`, MaxTargets: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts, _, _ := d.choose(active)
+		c := d.chooser()
+		if err := ParseTargets(bytes.NewReader(b), 1<<20, c.add); err != nil {
+			if strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error of two lines: %q", err)
+			}
+			return
+		}
+		ts, _ := c.done()
+		if len(ts) > 2 {
+			t.Fatalf("%d targets past MaxTargets 2", len(ts))
+		}
 		for _, x := range ts {
 			if !strings.HasPrefix(x.URL, "http://") && !strings.HasPrefix(x.URL, "https://") || strings.Contains(x.URL, "@") {
 				t.Fatalf("pprof URL %q", x.URL)
