@@ -121,38 +121,75 @@ func prometheusBin(t *testing.T) string {
 	return bin
 }
 
-// startPrometheus runs a real Prometheus on loopback with its own config
-// and data directory, scraping jobs (name -> addresses) every second, and
-// returns its URL once it has scraped every target.
-func startPrometheus(t *testing.T, bin string, jobs map[string][]string) string {
+// prometheus is a real Prometheus on loopback with its own config and
+// data directory, scraping its jobs every second.
+type prometheus struct {
+	base    string
+	cfgPath string
+	logMu   sync.Mutex
+	log     strings.Builder
+}
+
+// startPrometheus starts Prometheus with jobs (name -> addresses) and
+// returns once it has scraped every target. It is killed when the test
+// ends, or by the kernel when the test binary dies.
+func startPrometheus(t *testing.T, bin string, jobs map[string][]string) *prometheus {
 	t.Helper()
 	dir := t.TempDir()
-	cfg := "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n"
-	want := 0
-	for job, addrs := range jobs {
-		cfg += fmt.Sprintf("  - job_name: %q\n    static_configs:\n      - targets: [%s]\n", job, `"`+strings.Join(addrs, `", "`)+`"`)
-		want += len(addrs)
-	}
-	cfgPath := filepath.Join(dir, "prometheus.yml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	p := &prometheus{cfgPath: filepath.Join(dir, "prometheus.yml")}
+	want := p.configure(t, jobs)
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "--config.file="+cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
-		"--web.listen-address="+addr, "--log.level=warn")
+	cmd := exec.CommandContext(ctx, bin, "--config.file="+p.cfgPath, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--web.enable-lifecycle", "--log.level=warn")
 	cmd.WaitDelay = 5 * time.Second
 	dieWithParent(cmd)
-	var log strings.Builder
-	var logMu sync.Mutex
-	cmd.Stdout = writerFunc(func(p []byte) (int, error) { logMu.Lock(); defer logMu.Unlock(); return log.Write(p) })
+	cmd.Stdout = writerFunc(func(b []byte) (int, error) { p.logMu.Lock(); defer p.logMu.Unlock(); return p.log.Write(b) })
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); cmd.Wait() })
-	base := "http://" + addr
+	p.base = "http://" + addr
+	p.wait(t, want)
+	return p
+}
+
+// configure writes the config for jobs and returns how many targets it has.
+func (p *prometheus) configure(t *testing.T, jobs map[string][]string) int {
+	t.Helper()
+	cfg := "global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n"
+	n := 0
+	for job, addrs := range jobs {
+		cfg += fmt.Sprintf("  - job_name: %q\n    static_configs:\n      - targets: [%s]\n", job, `"`+strings.Join(addrs, `", "`)+`"`)
+		n += len(addrs)
+	}
+	if err := os.WriteFile(p.cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// reload makes Prometheus read a new config with jobs, and returns once
+// it has scraped every target of it.
+func (p *prometheus) reload(t *testing.T, jobs map[string][]string) {
+	t.Helper()
+	want := p.configure(t, jobs)
+	resp, err := http.Post(p.base+"/-/reload", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("reload: %s", resp.Status)
+	}
+	p.wait(t, want)
+}
+
+// wait polls the targets API until want targets are active and scraped.
+func (p *prometheus) wait(t *testing.T, want int) {
+	t.Helper()
 	client := &http.Client{Timeout: 5 * time.Second}
 	deadline := time.Now().Add(90 * time.Second)
 	for {
@@ -163,23 +200,23 @@ func startPrometheus(t *testing.T, bin string, jobs map[string][]string) string 
 				} `json:"activeTargets"`
 			} `json:"data"`
 		}
-		if resp, err := client.Get(base + "/api/v1/targets?state=active"); err == nil {
+		up := 0
+		if resp, err := client.Get(p.base + "/api/v1/targets?state=active"); err == nil {
 			json.NewDecoder(resp.Body).Decode(&doc)
 			resp.Body.Close()
-			up := 0
 			for _, a := range doc.Data.ActiveTargets {
 				if a.Health == "up" {
 					up++
 				}
 			}
-			if up >= want {
-				return base
+			if up == want && len(doc.Data.ActiveTargets) == want {
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			logMu.Lock()
-			defer logMu.Unlock()
-			t.Fatalf("Prometheus did not scrape its %d targets within 90 s; its log:\n%s", want, log.String())
+			p.logMu.Lock()
+			defer p.logMu.Unlock()
+			t.Fatalf("Prometheus did not scrape its %d targets within 90 s (%d up); its log:\n%s", want, up, p.log.String())
 		}
 		time.Sleep(100 * time.Millisecond) // polling a condition, not waiting for time
 	}
@@ -200,13 +237,14 @@ type fleetWatchDoc struct {
 		Restarts []time.Time `json:"restarts"`
 	} `json:"targets"`
 	Fleet []struct {
-		Job       string   `json:"job"`
-		Class     string   `json:"class"`
-		Verdict   string   `json:"verdict"`
-		Instances []string `json:"instances"`
-		Count     int      `json:"count"`
-		Growing   int      `json:"growing"`
-		BlockedAt struct {
+		Job          string   `json:"job"`
+		Class        string   `json:"class"`
+		Verdict      string   `json:"verdict"`
+		Instances    []string `json:"instances"`
+		JobInstances int      `json:"job_instances"`
+		Count        int      `json:"count"`
+		Growing      int      `json:"growing"`
+		BlockedAt    struct {
 			Func string `json:"func"`
 		} `json:"blocked_at"`
 		PerInstance []struct {
@@ -236,12 +274,14 @@ func TestFleetPrometheus(t *testing.T) {
 		replicas[i] = startReplica(t, a, 1)
 	}
 	other := startReplica(t, "127.0.0.1:0", 1)
+	late := startReplica(t, "127.0.0.1:0", 1) // joins job api after round 6, and leaks nothing
 	prom := startPrometheus(t, bin, map[string][]string{"api": addrs, "other": other.addrs})
 
 	// Each round of the watch is followed by the leaks of the next: every
 	// api replica leaks round goroutines of each kind, so that each group
 	// grows at every sample. Replica 1 stops after round 4, is down for
-	// round 5, and is back, a new process, from round 6.
+	// round 5, and is back, a new process, from round 6. After round 6,
+	// Prometheus's config gains a fourth replica in job api.
 	leakedBy := make([]int, 3)
 	down := false // replica 1
 	grow := func(round int) {
@@ -267,11 +307,13 @@ func TestFleetPrometheus(t *testing.T) {
 			down = false
 			replicas[1] = startReplica(t, addrs[1], 1)
 			leakedBy[1] = 0
+		case 6:
+			prom.reload(t, map[string][]string{"api": append(slices.Clone(addrs), late.addrs[0]), "other": other.addrs})
 		}
 		grow(round + 1)
 		return true
 	}
-	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "1m")
+	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom.base, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "1m")
 	var doc fleetWatchDoc
 	if os.Getenv("FLEET_DEBUG") != "" {
 		t.Logf("stderr:\n%s\nstdout:\n%s", errOut, out)
@@ -290,8 +332,17 @@ func TestFleetPrometheus(t *testing.T) {
 		urls = append(urls, "http://"+a)
 	}
 	slices.Sort(urls)
+	if want := "leakhound watch: 1 instance new: http://" + late.addrs[0] + "\n"; !strings.Contains(errOut, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, errOut)
+	}
 	var got []string
 	for _, tg := range doc.Targets {
+		if tg.URL == "http://"+late.addrs[0] {
+			if tg.Samples != rounds-6 || tg.Job != "api" {
+				t.Errorf("the late replica: %d samples, job %q; want %d, api", tg.Samples, tg.Job, rounds-6)
+			}
+			continue
+		}
 		got = append(got, tg.URL)
 		if tg.Job != "api" || tg.Gone || tg.Health != "up" {
 			t.Errorf("target %s: job %q, health %q, gone %v; want api, up, present", tg.URL, tg.Job, tg.Health, tg.Gone)
@@ -341,6 +392,9 @@ func TestFleetPrometheus(t *testing.T) {
 			if per["http://"+a] != leakedBy[i] {
 				t.Errorf("%s on %s: %d, want %d", fn, a, per["http://"+a], leakedBy[i])
 			}
+		}
+		if f.JobInstances != 4 {
+			t.Errorf("%s: %d instances in the job, want 4", fn, f.JobInstances)
 		}
 		if f.Growing != 3 || f.Verdict != "suspect" || f.Fix == "" || f.Alert != "GoroutineLeakGrowing" ||
 			!strings.HasPrefix(f.GroupSeries, `leakhound_group_goroutines{job="api",class="`+f.Class+`",blocked_at="`+fn+`"}`) ||
