@@ -169,6 +169,57 @@ func fleetProgress(w io.Writer, s *fleetSource, targets []*target, round int) {
 		report.Plural(watched, "instance"), report.Escape(s.shown), down, report.Plural(goroutines, "goroutine"), report.Plural(growing, "growing group"))
 }
 
+// fleetInstancesText says, before the fleet findings, what the instances
+// did: how many were watched, and by name the few that stopped answering,
+// restarted, left or never answered, with the reason. Their leaks are in
+// the fleet findings, not repeated per instance.
+func fleetInstancesText(w io.Writer, s *fleetSource, targets []*target, docs []watched) {
+	watched, noProof := 0, 0
+	var notes []string
+	for i, t := range targets {
+		d := docs[i]
+		switch {
+		case t.gone:
+			notes = append(notes, fmt.Sprintf("%s (job %s): gone from Prometheus, %s before", t.shown, t.job, report.Plural(t.samples, "sample")))
+			continue
+		case t.samples == 0:
+			notes = append(notes, fmt.Sprintf("%s (job %s): never answered: %v", t.shown, t.job, t.lastErr))
+		case t.lastErr != nil:
+			notes = append(notes, fmt.Sprintf("%s (job %s): not answering: %v", t.shown, t.job, t.lastErr))
+		case len(d.Restarts) > 0:
+			notes = append(notes, fmt.Sprintf("%s (job %s): %s, %s failed; its counts are since %s", t.shown, t.job,
+				report.Plural(len(d.Restarts), "restart"), report.Plural(t.errs, "sample"), d.Restarts[len(d.Restarts)-1].Format("15:04:05")))
+		case t.errs > 0:
+			notes = append(notes, fmt.Sprintf("%s (job %s): %s failed", t.shown, t.job, report.Plural(t.errs, "sample")))
+		}
+		watched++
+		if t.noProof {
+			noProof++
+		}
+	}
+	fmt.Fprintf(w, "\n== %s from %s", report.Plural(watched, "instance"), report.Escape(s.shown))
+	if s.fails > 0 {
+		fmt.Fprintf(w, "; Prometheus failed %d of %d rounds", s.fails, s.fails+s.answers)
+		if s.lastErr != "" {
+			fmt.Fprintf(w, " (last: %s)", report.Escape(s.lastErr))
+		}
+	}
+	fmt.Fprintln(w)
+	for i, n := range notes {
+		if i == maxInstanceNotes {
+			fmt.Fprintf(w, "  ... and %d more (--format json lists every instance)\n", len(notes)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s\n", report.Escape(n))
+	}
+	if noProof > 0 {
+		fmt.Fprintf(w, "  on %s: %s\n", report.Plural(noProof, "instance"), noProofText)
+	}
+}
+
+// maxInstanceNotes bounds the instances named at the end of a fleet watch.
+const maxInstanceNotes = 20
+
 // fleetDoc is the JSON of a fleet watch beside its targets.
 type fleetDoc struct {
 	URL       string `json:"url"`

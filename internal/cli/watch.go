@@ -388,10 +388,8 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 			code = ExitLeaks
 		}
 		docs = append(docs, w)
-		// A fleet's clean instances are counted in its findings, not
-		// listed one by one.
-		quiet := fl != nil && t.samples > 0 && t.errs == 0 && len(w.Restarts) == 0 && len(w.Groups) == 0 && len(w.Suspects) == 0
-		if a.format == "text" && !quiet {
+		// A fleet's leaks are told once across its instances, below.
+		if a.format == "text" && fl == nil {
 			finishText(e.stdout, t, w, r, color)
 		}
 	}
@@ -404,6 +402,7 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 		doc["fleet"] = fs
 		doc["prometheus"] = fleetDoc{URL: fl.shown, Rounds: fl.answers, Errors: fl.fails, LastError: fl.lastErr}
 		if a.format == "text" {
+			fleetInstancesText(e.stdout, fl, targets, docs)
 			fleet.Text(e.stdout, fs)
 		}
 	}
