@@ -148,6 +148,12 @@ func names(urls []string) string {
 // fleetProgress is the one line per round of a fleet watch when the output
 // is not a terminal: a line per target would be hundreds.
 func fleetProgress(w io.Writer, s *fleetSource, targets []*target, round int) {
+	fmt.Fprintf(w, "%s sample %d: %s\n", time.Now().Format("15:04:05"), round, fleetSummary(s, targets))
+}
+
+// fleetSummary says in a line how many instances are watched and how they
+// fare.
+func fleetSummary(s *fleetSource, targets []*target) string {
 	watched, down, growing, goroutines := 0, 0, 0, 0
 	for _, t := range targets {
 		if t.gone {
@@ -165,7 +171,7 @@ func fleetProgress(w io.Writer, s *fleetSource, targets []*target, round int) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "%s sample %d: %s from %s, %d not answering, %s, %s\n", time.Now().Format("15:04:05"), round,
+	return fmt.Sprintf("%s from %s, %d not answering, %s, %s",
 		report.Plural(watched, "instance"), report.Escape(s.shown), down, report.Plural(goroutines, "goroutine"), report.Plural(growing, "growing group"))
 }
 
@@ -219,6 +225,50 @@ func fleetInstancesText(w io.Writer, s *fleetSource, targets []*target, docs []w
 
 // maxInstanceNotes bounds the instances named at the end of a fleet watch.
 const maxInstanceNotes = 20
+
+// fleetView is the live terminal view of a fleet: the instances, then
+// the top fleet findings so far, one line each, from the same trackers
+// the final report reads.
+func fleetView(w io.Writer, a *analyzeFlags, s *fleetSource, targets []*target, top int, elapsed time.Duration) {
+	fmt.Fprintf(w, "leakhound watch  %s elapsed  (Ctrl-C ends with the report)\n\n%s\n", elapsed.Round(time.Second), fleetSummary(s, targets))
+	if s.lastErr != "" {
+		fmt.Fprintf(w, "%s\n", report.Escape(s.lastErr))
+	}
+	var in []fleet.Instance
+	for _, t := range targets {
+		if t.gone || t.lastErr != nil {
+			continue
+		}
+		inst := fleet.Instance{Job: t.job, URL: t.shown}
+		for _, g := range t.tracker.Summary() {
+			if g.Leaking() && a.keep(g.Finding) {
+				inst.Groups = append(inst.Groups, fleet.Group{Finding: g.Finding, Growing: g.Growing, Growth: g.Growth})
+			}
+		}
+		in = append(in, inst)
+	}
+	fs := fleet.Aggregate(in)
+	fmt.Fprintf(w, "\n%s growing, waiting long or proven:\n", report.Plural(len(fs), "leak"))
+	for i, f := range fs {
+		if i == top {
+			fmt.Fprintf(w, "  ... and %d more\n", len(fs)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %-8s %-22s %-12s %-40s %6d on %d/%d", strings.ToUpper(string(f.Verdict)), report.Escape(string(f.Class)),
+			report.Escape(clipText(f.Job, 12)), place(f.BlockedAt), f.Count, len(f.Instances), f.JobInstances)
+		if f.Growth != 0 {
+			fmt.Fprintf(w, " (%+d)", f.Growth)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+func clipText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
 
 // fleetDoc is the JSON of a fleet watch beside its targets.
 type fleetDoc struct {

@@ -578,3 +578,44 @@ func TestFleetSlowTarget(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetView draws the live view of a fleet from real samples: the
+// leaks across the instances, one line each, largest first.
+func TestFleetView(t *testing.T) {
+	r := startReplica(t, "127.0.0.1:0", 2)
+	var ts []string
+	for _, a := range r.addrs {
+		ts = append(ts, fmt.Sprintf(`{"labels":{"job":"api"},"scrapeUrl":"http://%s/metrics","health":"up"}`, a))
+	}
+	body := `{"status":"success","data":{"activeTargets":[` + strings.Join(ts, ",") + `]}}`
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+	defer prom.Close()
+	var out, errOut strings.Builder
+	e := &env{ctx: t.Context(), stdout: &out, stderr: &errOut}
+	a := analyzeFlags{format: "text", full: "never"}
+	ff := fleetFlags{prometheus: prom.URL, jobs: listFlag{"api"}}
+	fl, err := newFleetSource(&ff, time.Minute, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []*target
+	for round := 1; round <= 4; round++ {
+		leak(t, r.addrs[0], round)
+		targets = fl.refresh(e, targets)
+		sampleAll(e, &a, a.remoteOptions(e), targets, 4)
+	}
+	fleetView(&out, &a, fl, targets, 1, 3*time.Second)
+	for _, want := range []string{
+		"leakhound watch  3s elapsed",
+		"2 instances from " + prom.URL + ", 0 not answering,",
+		"2 leaks growing, waiting long or proven:\n",
+		"SUSPECT  ",
+		"main.go:",
+		"on 2/2 (+18)\n", // one process on two ports: the same leak on both
+		"  ... and 1 more\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("view lacks %q:\n%s", want, out.String())
+		}
+	}
+}

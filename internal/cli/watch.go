@@ -108,6 +108,9 @@ func watch(e *env, args []string) int {
 		sampleAll(e, &a, opt, targets, *parallel)
 		if fl != nil && !live && a.format == "text" {
 			fleetProgress(e.stderr, fl, targets, round)
+		} else if live && fl != nil {
+			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
+			fleetView(e.stdout, &a, fl, targets, *top, time.Since(start))
 		} else if live {
 			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
 			view(e.stdout, targets, *top, time.Since(start), color)
