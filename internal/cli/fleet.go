@@ -29,7 +29,7 @@ type fleetFlags struct {
 }
 
 func (f *fleetFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.prometheus, "prometheus", "", "watch the targets this Prometheus `URL` knows (with --job or --match), followed between rounds")
+	fs.StringVar(&f.prometheus, "prometheus", "", "watch the targets this Prometheus `URL` knows (with --job or --match), followed between rounds, reading only their goroutine profiles unless --full is given")
 	fs.Var(&f.jobs, "job", "with --prometheus, watch the targets of this job `name` (repeatable)")
 	fs.StringVar(&f.match, "match", "", "with --prometheus, watch the targets whose labels match this `selector`, e.g. '{job=\"api\",env=~\"prod.*\"}'")
 	fs.IntVar(&f.pprofPort, "pprof-port", 0, "with --prometheus, read pprof on this `port` of each target instead of its scrape port")

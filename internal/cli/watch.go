@@ -45,7 +45,7 @@ func watch(e *env, args []string) int {
 	forDur := fs.Duration("for", 5*time.Minute, "how long to watch; 0 watches until interrupted")
 	rise := fs.Int("rise", 3, "samples in a row a group must grow in to be reported as growing")
 	top := fs.Int("top", 8, "groups shown per service in the live view")
-	parallel := fs.Int("parallel", 32, "services read at once")
+	parallel := fs.Int("parallel", 32, "read at most `n` services at once")
 	var ff fleetFlags
 	ff.register(fs)
 	urls, err := parseFlags(fs, args)
