@@ -59,7 +59,14 @@ type fleetSource struct {
 	fails   int      // discoveries that failed
 	lastErr string   // of the last discovery; "" when it succeeded
 	warned  []string // the warnings last printed, printed again only when they change
+	// forgotten counts the gone instances dropped to keep at most
+	// maxGone: pods come and go with every rollout, and a long watch must
+	// not keep each one's history for ever.
+	forgotten int
 }
+
+// maxGone bounds the instances kept after they left Prometheus's list.
+var maxGone = 1000 // a variable for a test
 
 func newFleetSource(f *fleetFlags, timeout time.Duration, rise int) (*fleetSource, error) {
 	d, err := fleet.New(fleet.Config{
@@ -121,11 +128,27 @@ func (s *fleetSource) refresh(e *env, targets []*target) []*target {
 		}
 		t.job, t.health = ft.Job, ft.Health
 	}
+	nGone := 0
 	for _, t := range targets {
 		if !present[t.url] && !t.gone {
 			t.gone = true
 			gone = append(gone, t.shown)
 		}
+		if t.gone {
+			nGone++
+		}
+	}
+	// The earliest found go first: targets is in the order found.
+	if drop := nGone - maxGone; drop > 0 {
+		targets = slices.DeleteFunc(targets, func(t *target) bool {
+			if drop > 0 && t.gone {
+				drop--
+				s.forgotten++
+				delete(s.byURL, t.url)
+				return true
+			}
+			return false
+		})
 	}
 	for _, ev := range []struct {
 		what string
@@ -204,6 +227,9 @@ func fleetInstancesText(w io.Writer, s *fleetSource, targets []*target, docs []w
 		}
 	}
 	fmt.Fprintf(w, "\n== %s from %s", report.Plural(watched, "instance"), report.Escape(s.shown))
+	if s.forgotten > 0 {
+		fmt.Fprintf(w, "; %d more left Prometheus's list and are forgotten", s.forgotten)
+	}
 	if s.fails > 0 {
 		fmt.Fprintf(w, "; Prometheus failed %d of %d rounds", s.fails, s.fails+s.answers)
 		if s.lastErr != "" {
@@ -276,6 +302,9 @@ type fleetDoc struct {
 	Rounds    int    `json:"rounds"` // discoveries that succeeded
 	Errors    int    `json:"errors"` // discoveries that failed
 	LastError string `json:"last_error,omitempty"`
+	// Forgotten counts the instances that left and were dropped from
+	// targets, which keeps the last 1000 gone.
+	Forgotten int `json:"forgotten,omitempty"`
 }
 
 // fleetFindings renders the targets' reports as fleet findings: the

@@ -619,3 +619,38 @@ func TestFleetView(t *testing.T) {
 		}
 	}
 }
+
+// TestFleetForgetsGone: instances that left are kept for the report up to
+// maxGone, then the earliest found are forgotten, and counted.
+func TestFleetForgetsGone(t *testing.T) {
+	defer func(n int) { maxGone = n }(maxGone)
+	maxGone = 1
+	var answer atomic.Value
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintf(w, `{"status":"success","data":{"activeTargets":[{"labels":{"job":"api"},"scrapeUrl":"http://%s/metrics","health":"up"}]}}`, answer.Load())
+	}))
+	defer prom.Close()
+	var errOut strings.Builder
+	e := &env{ctx: t.Context(), stdout: io.Discard, stderr: &errOut}
+	fl, err := newFleetSource(&fleetFlags{prometheus: prom.URL, jobs: listFlag{"api"}}, time.Minute, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var targets []*target
+	for _, addr := range []string{"10.0.0.1:1", "10.0.0.2:1", "10.0.0.3:1"} {
+		answer.Store(addr)
+		targets = fl.refresh(e, targets)
+	}
+	var got []string
+	for _, tg := range targets {
+		got = append(got, fmt.Sprintf("%s gone=%v", tg.url, tg.gone))
+	}
+	if want := []string{"http://10.0.0.2:1 gone=true", "http://10.0.0.3:1 gone=false"}; !slices.Equal(got, want) || fl.forgotten != 1 || len(fl.byURL) != 2 {
+		t.Errorf("targets %q, %d forgotten, %d known; want %q, 1, 2", got, fl.forgotten, len(fl.byURL), want)
+	}
+	answer.Store("10.0.0.1:1") // the forgotten one comes back: new again
+	targets = fl.refresh(e, targets)
+	if !strings.Contains(errOut.String(), "1 instance new: http://10.0.0.1:1\n") {
+		t.Errorf("stderr:\n%s", errOut.String())
+	}
+}

@@ -403,7 +403,7 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 		}
 		fs := fleetFindings(targets, docs)
 		doc["fleet"] = fs
-		doc["prometheus"] = fleetDoc{URL: fl.shown, Rounds: fl.answers, Errors: fl.fails, LastError: fl.lastErr}
+		doc["prometheus"] = fleetDoc{URL: fl.shown, Rounds: fl.answers, Errors: fl.fails, LastError: fl.lastErr, Forgotten: fl.forgotten}
 		if a.format == "text" {
 			fleetInstancesText(e.stdout, fl, targets, docs)
 			fleet.Text(e.stdout, fs)

@@ -486,7 +486,7 @@ func (d *Discovery) pprofURL(a Active) (string, error) {
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
 				return "", bad
 			}
-			scheme, host, port, path = u.Scheme, u.Hostname(), u.Port(), strings.TrimSuffix(u.Path, "/")
+			scheme, host, port, path = u.Scheme, u.Hostname(), u.Port(), strings.TrimSuffix(u.EscapedPath(), "/")
 		case validPort(strings.TrimPrefix(v, ":")):
 			port = strings.TrimPrefix(v, ":")
 		default:
