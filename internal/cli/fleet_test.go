@@ -280,7 +280,8 @@ func TestFleetPrometheus(t *testing.T) {
 	// Each round of the watch is followed by the leaks of the next: every
 	// api replica leaks round goroutines of each kind, so that each group
 	// grows at every sample. Replica 1 stops after round 4, is down for
-	// round 5, and is back, a new process, from round 6. After round 6,
+	// round 5, and is back, a new process, from round 6. Replica 2 is
+	// restarted between rounds 2 and 3 and misses no sample. After round 6,
 	// Prometheus's config gains a fourth replica in job api.
 	leakedBy := make([]int, 3)
 	down := false // replica 1
@@ -300,6 +301,12 @@ func TestFleetPrometheus(t *testing.T) {
 		switch round {
 		case rounds:
 			return false
+		case 2:
+			// A restart between two samples that both answer: the
+			// profile tells the new process.
+			replicas[2].stop()
+			replicas[2] = startReplica(t, addrs[2], 1)
+			leakedBy[2] = 0
 		case 4:
 			replicas[1].stop()
 			down = true
@@ -347,9 +354,15 @@ func TestFleetPrometheus(t *testing.T) {
 		if tg.Job != "api" || tg.Gone || tg.Health != "up" {
 			t.Errorf("target %s: job %q, health %q, gone %v; want api, up, present", tg.URL, tg.Job, tg.Health, tg.Gone)
 		}
-		restarted := tg.URL == "http://"+addrs[1]
-		if restarted != (len(tg.Restarts) == 1 && tg.Errors == 1) {
-			t.Errorf("target %s: %d restarts, %d failed samples; want 1 and 1 only for the replica that stopped and came back", tg.URL, len(tg.Restarts), tg.Errors)
+		var restarts, errs int
+		switch tg.URL {
+		case "http://" + addrs[1]:
+			restarts, errs = 1, 1
+		case "http://" + addrs[2]:
+			restarts = 1
+		}
+		if len(tg.Restarts) != restarts || tg.Errors != errs {
+			t.Errorf("target %s: %d restarts, %d failed samples; want %d and %d", tg.URL, len(tg.Restarts), tg.Errors, restarts, errs)
 		}
 	}
 	if !slices.Equal(got, urls) {
@@ -380,8 +393,8 @@ func TestFleetPrometheus(t *testing.T) {
 		for _, p := range f.PerInstance {
 			sum += p.Count
 			per[p.URL] = p.Count
-			if (p.Restarts == 1) != (p.URL == "http://"+addrs[1]) {
-				t.Errorf("%s on %s: %d restarts; want 1 only on the replica that came back", fn, p.URL, p.Restarts)
+			if (p.Restarts == 1) != (p.URL != "http://"+addrs[0]) {
+				t.Errorf("%s on %s: %d restarts; want 1 only on the replicas restarted", fn, p.URL, p.Restarts)
 			}
 		}
 		want := leakedBy[0] + leakedBy[1] + leakedBy[2]
