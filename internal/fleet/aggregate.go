@@ -152,6 +152,7 @@ func Aggregate(instances []Instance) []Finding {
 			ff.PerInstance = append(ff.PerInstance, PerInstance{URL: in.URL, Count: f.Count, Proven: f.Proven, Growth: g.Growth, Growing: g.Growing, Verdict: f.Verdict, Restarts: in.Restarts})
 		}
 	}
+	order = foldProfiles(byKey, order)
 	out := make([]Finding, 0, len(order))
 	for _, k := range order {
 		f := byKey[k]
@@ -179,6 +180,60 @@ func Aggregate(instances []Instance) []Finding {
 		)
 	})
 	return out
+}
+
+// foldProfiles merges each finding with no creation site (read from a
+// profile, which names none) into the one finding of its job, class and
+// blocking place that a full dump of another instance gave a creation
+// site, when there is exactly one: the same goroutines, told better. With
+// two or more, which one they belong to cannot be told, and they stay
+// apart. It returns the keys left.
+func foldProfiles(byKey map[key]*Finding, order []key) []key {
+	type place struct {
+		job     string
+		class   classify.Class
+		blocked classify.Location
+	}
+	named := make(map[place][]key)
+	for _, k := range order {
+		if k.created.Func != "" {
+			p := place{k.job, k.class, k.blocked}
+			named[p] = append(named[p], k)
+		}
+	}
+	kept := order[:0]
+	for _, k := range order {
+		to := named[place{k.job, k.class, k.blocked}]
+		if k.created.Func != "" || len(to) != 1 {
+			kept = append(kept, k)
+			continue
+		}
+		from, into := byKey[k], byKey[to[0]]
+		if strength(from.Verdict) > strength(into.Verdict) {
+			into.Verdict = from.Verdict
+		}
+		into.Count += from.Count
+		into.Proven += from.Proven
+		into.Growth += from.Growth
+		into.Growing += from.Growing
+		for _, p := range from.PerInstance {
+			i := slices.IndexFunc(into.PerInstance, func(q PerInstance) bool { return q.URL == p.URL })
+			if i < 0 {
+				into.PerInstance = append(into.PerInstance, p)
+				continue
+			}
+			q := &into.PerInstance[i]
+			q.Count += p.Count
+			q.Proven += p.Proven
+			q.Growth += p.Growth
+			q.Growing = q.Growing || p.Growing
+			if strength(p.Verdict) > strength(q.Verdict) {
+				q.Verdict = p.Verdict
+			}
+		}
+		delete(byKey, k)
+	}
+	return kept
 }
 
 // series names the promleak series of f and the alert on them: their

@@ -109,3 +109,30 @@ func TestText(t *testing.T) {
 		t.Errorf("empty fleet: %q", b.String())
 	}
 }
+
+// TestAggregateFoldsProfiles: instances read through profiles (no creation
+// site) join the finding a full dump of another instance named, when it
+// is the only one at that place.
+func TestAggregateFoldsProfiles(t *testing.T) {
+	at := func(created string, n int) *classify.Finding {
+		f := finding(classify.Suspect, classify.SendNoReceiver, "svc.fetch.func1", 12, n, 0)
+		if created != "" {
+			f.CreatedAt = classify.Location{Func: created, File: "/src/svc/fetch.go", Line: 30}
+		}
+		return f
+	}
+	fs := Aggregate([]Instance{
+		{Job: "api", URL: "http://a:1", Groups: []Group{{Finding: at("svc.fetch", 5)}}},
+		{Job: "api", URL: "http://b:1", Groups: []Group{{Finding: at("", 50), Growing: true}}},
+	})
+	if len(fs) != 1 || fs[0].Count != 55 || fs[0].CreatedAt.Func != "svc.fetch" || len(fs[0].Instances) != 2 || fs[0].Instances[0] != "http://b:1" || fs[0].Growing != 1 {
+		t.Fatalf("one site named: %+v", fs)
+	}
+	fs = Aggregate([]Instance{
+		{Job: "api", URL: "http://a:1", Groups: []Group{{Finding: at("svc.fetch", 5)}, {Finding: at("svc.retry", 4)}}},
+		{Job: "api", URL: "http://b:1", Groups: []Group{{Finding: at("", 50)}}},
+	})
+	if len(fs) != 3 {
+		t.Fatalf("two sites named: %d findings, want 3: the profile's cannot be told to either", len(fs))
+	}
+}
