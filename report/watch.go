@@ -56,6 +56,9 @@ type WatchOptions struct {
 	Refresh time.Duration
 	// MaxGroups caps the groups charted per service (0 means 24).
 	MaxGroups int
+	// MaxTargets caps the services charted (0 means 40): a fleet of
+	// hundreds would make a page of megabytes. The first are charted.
+	MaxTargets int
 }
 
 //go:embed watch.tmpl
@@ -99,9 +102,16 @@ func WatchHTML(w io.Writer, targets []WatchTarget, opt WatchOptions) error {
 	if opt.MaxGroups == 0 {
 		opt.MaxGroups = 24
 	}
+	if opt.MaxTargets == 0 {
+		opt.MaxTargets = 40
+	}
 	p := watchPage{CSS: template.CSS(htmlCSS + chartCSS), Final: opt.Final, Started: stamp(opt.Started), Updated: stamp(opt.Updated)}
 	if !opt.Final && opt.Refresh > 0 {
 		p.Refresh = max(int(opt.Refresh.Round(time.Second)/time.Second), 2)
+	}
+	if len(targets) > opt.MaxTargets {
+		p.MoreTargets = len(targets) - opt.MaxTargets
+		targets = targets[:opt.MaxTargets]
 	}
 	for _, t := range targets {
 		v := watchView{URL: Escape(t.URL), Input: Escape(t.Input), Samples: t.Samples, Errors: t.Errors, LastErr: Escape(t.LastErr)}
@@ -148,6 +158,7 @@ type watchPage struct {
 	Refresh          int
 	Started, Updated string
 	Targets          []watchView
+	MoreTargets      int
 }
 
 type watchView struct {

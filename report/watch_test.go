@@ -94,3 +94,19 @@ func TestWatchHTMLBudget(t *testing.T) {
 	}
 	t.Logf("%d bytes", buf.Len())
 }
+
+// TestWatchHTMLManyTargets: a fleet's page charts the first services and
+// counts the rest.
+func TestWatchHTMLManyTargets(t *testing.T) {
+	ws := make([]WatchTarget, 45)
+	for i := range ws {
+		ws[i].URL = "http://replica-" + strconv.Itoa(i)
+	}
+	var buf bytes.Buffer
+	if err := WatchHTML(&buf, ws, WatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), `<section class="target"`); n != 40 || !strings.Contains(buf.String(), "5 more services") {
+		t.Errorf("%d services charted, want 40 and 5 counted", n)
+	}
+}
