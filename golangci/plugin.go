@@ -7,6 +7,7 @@ package golangci
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/golangci/plugin-module-register/register"
 	"golang.org/x/tools/go/analysis"
@@ -26,6 +27,10 @@ type Settings struct {
 	// Lostcancel also runs x/tools' lostcancel, which golangci-lint's govet
 	// already runs by default; off to avoid reporting it twice.
 	Lostcancel bool `json:"lostcancel"`
+	// Show lists the categories of findings to report: production, test
+	// (a path on which the test passes), failed-test (only a path on which
+	// it has already failed), or "all". Default: production and test.
+	Show []string `json:"show"`
 }
 
 // Plugin is leakvet as a golangci-lint linter.
@@ -47,6 +52,13 @@ func New(raw any) (register.LinterPlugin, error) {
 			return nil, fmt.Errorf("leakvet settings: disable: no analyzer %q", name)
 		}
 	}
+	show := leakvet.DefaultShow
+	if len(s.Show) > 0 {
+		show, err = leakvet.ParseShow(strings.Join(s.Show, ","))
+		if err != nil {
+			return nil, fmt.Errorf("leakvet settings: show: %w", err)
+		}
+	}
 	var keep []*analysis.Analyzer
 	for _, a := range all {
 		if slices.Contains(s.Disable, a.Name) || (a.Name == "lostcancel" && !s.Lostcancel) {
@@ -54,7 +66,7 @@ func New(raw any) (register.LinterPlugin, error) {
 		}
 		keep = append(keep, a)
 	}
-	return &Plugin{analyzers: keep}, nil
+	return &Plugin{analyzers: leakvet.Shown(keep, show)}, nil
 }
 
 // BuildAnalyzers returns the analyzers to run.

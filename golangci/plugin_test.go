@@ -44,6 +44,8 @@ func TestSettings(t *testing.T) {
 		{map[string]any{"disable": []string{"blockforever"}, "lostcancel": true}, "lostsend doublesend nosender nilchan unreleased lostcancel", ""},
 		{map[string]any{"disable": []string{"nope"}}, "", `no analyzer "nope"`},
 		{map[string]any{"disabel": []string{"nilchan"}}, "", `unknown field "disabel"`},
+		{map[string]any{"show": []string{"all"}}, "lostsend doublesend nosender nilchan blockforever unreleased", ""},
+		{map[string]any{"show": []string{"production", "nope"}}, "", `show: no category "nope"`},
 	} {
 		names, err := build(t, tc.settings)
 		if tc.err != "" {
@@ -75,4 +77,24 @@ func TestAnalyzers(t *testing.T) {
 	// The testdata's one leak is lostsend's; its discarded cancel is not
 	// reported because lostcancel is off by default.
 	analysistest.Run(t, analysistest.TestData(), as[0], "a")
+}
+
+// TestShow: by default the plugin drops a leak only on a failed test's
+// path and keeps the others; show: [all] keeps it too.
+func TestShow(t *testing.T) {
+	for _, tc := range []struct {
+		settings any
+		pkg      string
+	}{
+		{nil, "b"},
+		{map[string]any{"show": []string{"all"}}, "c"},
+	} {
+		newPlugin, _ := register.GetPlugin("leakvet")
+		p, err := newPlugin(tc.settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		as, _ := p.BuildAnalyzers()
+		analysistest.Run(t, analysistest.TestData(), as[0], tc.pkg)
+	}
 }

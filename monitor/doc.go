@@ -27,18 +27,30 @@
 // admin port, beside net/http/pprof, since the page names the functions,
 // files and lines of the process. Authorize adds a check of your own.
 // Requests are answered from the last sample: none takes a sample, stops
-// the world or runs a GC, however many arrive.
+// the world or runs a GC, however many arrive. Each response is encoded
+// once per sample, by the first request that asks for it after the
+// sample, and shared by every request after and alongside it, so many
+// clients cost about one encoding of each view.
 //
 // Query parameters:
 //
 //	format=html   the page for a person (the default): groups that need
 //	              attention (proven, growing, waiting too long), other
-//	              suspects, and a summary of the rest, each group with its
-//	              counts over time, the explanation and the fix
+//	              suspects, the parked groups (waiting in a leak class with
+//	              no evidence of a leak), and a summary of the rest, each
+//	              group with its counts over time, the explanation, the
+//	              evidence and the fix; at most 100 groups a section
 //	format=json   the document `leakhound analyze --format json` writes
 //	              (schema leakhound/v1) for the last sample, with the
-//	              monitor's state ("monitor") and every group's history
-//	              ("groups")
+//	              monitor's state ("monitor"), the groups' histories
+//	              ("groups") and the window this response holds ("page"):
+//	              the report's totals count every finding, "page" says how
+//	              many findings, groups and goroutines were left out and
+//	              gives the query of the next page ("next")
+//	limit=N       with format=json, at most N findings and N groups (1 to
+//	              1000; 100 by default)
+//	offset=N      with format=json, skip the first N findings and groups, in
+//	              the order of the report: the next page is offset+limit
 //	all=1         on the page, list the groups that are not leaks in full
 //
 // Answers: 200; 400 for a bad parameter; 403 when Authorize refuses; 405

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -66,15 +68,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusForbidden, "forbidden")
 		return
 	}
-	q := r.URL.Query()
-	format := q.Get("format")
-	if format != "" && format != "html" && format != "json" {
-		httpError(w, http.StatusBadRequest, fmt.Sprintf("format=%q: want html or json", format))
-		return
-	}
-	all, err := boolParam(q.Get("all"))
+	v, err := parseView(r.URL.Query())
 	if err != nil {
-		httpError(w, http.StatusBadRequest, "all: "+err.Error())
+		httpError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	last := h.m.Last()
@@ -83,24 +79,130 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusServiceUnavailable, "no sample yet: the monitor has not started or is taking its first")
 		return
 	}
-	var b bytes.Buffer
-	if format == "json" {
-		w.Header().Set("Content-Type", "application/json")
-		enc := json.NewEncoder(&b)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(h.m.document(last))
-	} else {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		err = pageTemplate.Execute(&b, h.m.page(last, all))
-	}
+	body, err := h.m.encoded(last, v)
 	if err != nil {
 		httpError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	if r.Method == http.MethodGet {
-		_, _ = w.Write(b.Bytes())
+	if v.json {
+		w.Header().Set("Content-Type", "application/json")
+	} else {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	}
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodGet {
+		_, _ = w.Write(body)
+	}
+}
+
+// Bounds of a JSON response, in findings and in groups.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 1000
+)
+
+// view is what a request asks for; requests for the same view of the same
+// sample share one encoding.
+type view struct {
+	json          bool
+	all           bool // html: list the groups that are not leaks
+	offset, limit int  // json: the page of findings and of groups
+}
+
+func parseView(q url.Values) (view, error) {
+	v := view{limit: DefaultLimit}
+	switch format := q.Get("format"); format {
+	case "", "html":
+	case "json":
+		v.json = true
+	default:
+		return v, fmt.Errorf("format=%q: want html or json", format)
+	}
+	var err error
+	if v.all, err = boolParam(q.Get("all")); err != nil {
+		return v, fmt.Errorf("all: %v", err)
+	}
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > MaxLimit {
+			return v, fmt.Errorf("limit=%q: want a number from 1 to %d", s, MaxLimit)
+		}
+		v.limit = n
+	}
+	if s := q.Get("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			return v, fmt.Errorf("offset=%q: want a number from 0", s)
+		}
+		v.offset = n
+	}
+	if !v.json {
+		v.offset, v.limit = 0, 0 // the page is one view however asked
+	}
+	return v, nil
+}
+
+// maxViews and maxCached bound the encodings cached per sample: past
+// them, a request for yet another page is encoded for itself, at the cost
+// of one page, and the memory kept stays that of a few encodings.
+const (
+	maxViews  = 16
+	maxCached = 16 << 20
+)
+
+// bodies caches the encoded responses of one sample.
+type bodies struct {
+	sample *Sample
+	views  map[view]*encoding
+	bytes  int // of the encodings in views
+}
+
+// encoding is one response, encoded once by the first request that needs it;
+// the others wait for it and share the bytes.
+type encoding struct {
+	once sync.Once
+	b    []byte
+	err  error
+}
+
+// encoded returns the response for view v of sample s, encoding it on the
+// first request after the sample: requests never cost more than one
+// encoding per view and sample, however many arrive at once.
+func (m *Monitor) encoded(s *Sample, v view) ([]byte, error) {
+	m.cacheMu.Lock()
+	if m.cache.sample != s {
+		m.cache = bodies{sample: s, views: make(map[view]*encoding)}
+	}
+	b := m.cache.views[v]
+	if b == nil {
+		b = new(encoding)
+		if len(m.cache.views) < maxViews {
+			m.cache.views[v] = b
+		}
+	}
+	m.cacheMu.Unlock()
+	b.once.Do(func() {
+		m.encodes.Add(1)
+		var buf bytes.Buffer
+		if v.json {
+			enc := json.NewEncoder(&buf)
+			enc.SetIndent("", "  ")
+			b.err = enc.Encode(m.document(s, v.offset, v.limit))
+		} else {
+			b.err = pageTemplate.Execute(&buf, m.page(s, v.all))
+		}
+		b.b = buf.Bytes()
+		m.cacheMu.Lock()
+		defer m.cacheMu.Unlock()
+		if m.cache.views[v] == b {
+			if m.cache.bytes+len(b.b) > maxCached {
+				delete(m.cache.views, v) // served to those waiting, not kept
+			} else {
+				m.cache.bytes += len(b.b)
+			}
+		}
+	})
+	return b.b, b.err
 }
 
 func boolParam(s string) (bool, error) {
@@ -123,6 +225,24 @@ type Document struct {
 	report.Document
 	Monitor Status     `json:"monitor"`
 	Groups  []GroupDoc `json:"groups"`
+	// Page says which findings and groups this response holds and what it
+	// left out: the report's totals (total, leaks, suspects) count them all.
+	Page PageDoc `json:"page"`
+}
+
+// PageDoc is the window of findings and groups a JSON response holds.
+type PageDoc struct {
+	Offset int `json:"offset"`
+	Limit  int `json:"limit"`
+	// Findings and Groups are how many the sample has; the Omitted counts
+	// are those left out of this response, before and after the window.
+	Findings          int `json:"findings"`
+	FindingsOmitted   int `json:"findings_omitted"`
+	GoroutinesOmitted int `json:"goroutines_omitted"` // in the findings left out
+	Groups            int `json:"groups"`
+	GroupsOmitted     int `json:"groups_omitted"`
+	// Next is the query of the next page; empty on the last.
+	Next string `json:"next,omitempty"`
 }
 
 // Status is the monitor's state in the JSON document.
@@ -147,22 +267,31 @@ type SampleDoc struct {
 
 // GroupDoc is one group of the tracker in the JSON document.
 type GroupDoc struct {
-	Class      classify.Class    `json:"class"`
-	Verdict    classify.Verdict  `json:"verdict"` // of the group's latest finding
-	BlockedAt  classify.Location `json:"blocked_at"`
-	CreatedAt  classify.Location `json:"created_at"`
-	Count      int               `json:"count"`
-	FirstCount int               `json:"first_count"`
-	Growth     int               `json:"growth"`
-	Growing    bool              `json:"growing"`
-	Grown      bool              `json:"grown"`
-	Old        bool              `json:"old"`
-	Proven     bool              `json:"proven"`
-	Leaking    bool              `json:"leaking"`
-	FirstSeen  time.Time         `json:"first_seen"`
-	LastSeen   time.Time         `json:"last_seen"`
-	GrewAt     *time.Time        `json:"grew_at,omitempty"`
-	History    []Point           `json:"history"`
+	Class   classify.Class   `json:"class"`
+	Verdict classify.Verdict `json:"verdict"` // of the group's latest finding
+	// Verdicts counts the group's goroutines by verdict in the last
+	// sample: where the runtime proved some and not the others, each part
+	// has its own. Verdict is that of the largest part.
+	Verdicts map[classify.Verdict]int `json:"verdicts,omitempty"`
+	// ProvenCount is how many of Count the runtime proved leaked.
+	ProvenCount int `json:"proven_count"`
+	// Evidence is the latest finding's: why the group is a suspect or a
+	// leak, growth across samples included.
+	Evidence   []classify.Evidence `json:"evidence,omitempty"`
+	BlockedAt  classify.Location   `json:"blocked_at"`
+	CreatedAt  classify.Location   `json:"created_at"`
+	Count      int                 `json:"count"`
+	FirstCount int                 `json:"first_count"`
+	Growth     int                 `json:"growth"`
+	Growing    bool                `json:"growing"`
+	Grown      bool                `json:"grown"`
+	Old        bool                `json:"old"`
+	Proven     bool                `json:"proven"`
+	Leaking    bool                `json:"leaking"`
+	FirstSeen  time.Time           `json:"first_seen"`
+	LastSeen   time.Time           `json:"last_seen"`
+	GrewAt     *time.Time          `json:"grew_at,omitempty"`
+	History    []Point             `json:"history"`
 }
 
 func sampleDoc(s *Sample) SampleDoc {
@@ -170,34 +299,64 @@ func sampleDoc(s *Sample) SampleDoc {
 		ProofTaken: s.ProofTaken, WallSeconds: s.Wall.Seconds(), PauseSeconds: s.Pause.Seconds()}
 }
 
-func (m *Monitor) document(last *Sample) *Document {
+// document is the JSON of the last sample: the findings and the groups
+// from offset on, at most limit of each.
+func (m *Monitor) document(last *Sample, offset, limit int) *Document {
 	r := *last.Report // a copy: the report is shared with other requests
 	if r.Goroutines == nil {
 		r.Goroutines = []classify.GoroutineInfo{}
 	}
+	all := r.Findings
+	r.Findings = window(all, offset, limit)
 	d := &Document{
 		Document: report.Document{Schema: report.Schema, Input: last.Input(), Report: &r},
 		Monitor: Status{IntervalSeconds: m.cfg.Interval.Seconds(), Samples: m.tracker.Samples(),
 			Last: sampleDoc(last), Recent: []SampleDoc{}},
 		Groups: []GroupDoc{},
+		Page:   PageDoc{Offset: offset, Limit: limit, Findings: len(all)},
+	}
+	d.Page.FindingsOmitted = len(all) - len(r.Findings)
+	for _, f := range all {
+		d.Page.GoroutinesOmitted += f.Count
+	}
+	for _, f := range r.Findings {
+		d.Page.GoroutinesOmitted -= f.Count
 	}
 	for _, s := range m.Costs() {
 		d.Monitor.Recent = append(d.Monitor.Recent, sampleDoc(&s))
 	}
-	for _, g := range m.tracker.Groups() {
-		gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, BlockedAt: g.Finding.BlockedAt,
-			CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
-			Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
-			FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
-		if gd.CreatedAt.Func == "" {
-			gd.CreatedAt = g.Key.Created
-		}
-		if !g.GrewAt.IsZero() {
-			gd.GrewAt = &g.GrewAt
-		}
-		d.Groups = append(d.Groups, gd)
+	groups := m.tracker.Groups()
+	d.Page.Groups = len(groups)
+	page := window(groups, offset, limit)
+	d.Page.GroupsOmitted = len(groups) - len(page)
+	for _, g := range page {
+		d.Groups = append(d.Groups, groupDoc(g))
+	}
+	if max(len(all), len(groups))-offset > limit { // not offset+limit, which can overflow
+		d.Page.Next = fmt.Sprintf("?format=json&offset=%d&limit=%d", offset+limit, limit)
 	}
 	return d
+}
+
+// window returns s[offset:offset+limit], cut to s's bounds.
+func window[T any](s []T, offset, limit int) []T {
+	offset = min(offset, len(s))
+	return s[offset:min(len(s), offset+limit)]
+}
+
+func groupDoc(g Group) GroupDoc {
+	gd := GroupDoc{Class: g.Key.Class, Verdict: g.Finding.Verdict, Verdicts: g.Verdicts, ProvenCount: g.ProvenCount,
+		Evidence: g.Finding.Evidence, BlockedAt: g.Finding.BlockedAt,
+		CreatedAt: g.Finding.CreatedAt, Count: g.Count, FirstCount: g.FirstCount, Growth: g.Growth,
+		Growing: g.Growing, Grown: g.Grown, Old: g.Old, Proven: g.Proven, Leaking: g.Leaking(),
+		FirstSeen: g.FirstSeen, LastSeen: g.LastSeen, History: g.History}
+	if gd.CreatedAt.Func == "" {
+		gd.CreatedAt = g.Key.Created
+	}
+	if !g.GrewAt.IsZero() {
+		gd.GrewAt = &g.GrewAt
+	}
+	return gd
 }
 
 // page is what the HTML template shows.
@@ -207,15 +366,34 @@ type page struct {
 	Samples   int
 	Growing   int
 	Attention []card // leaking or proven: what a person should look at
-	Steady    []card // suspect by class, not growing
+	Steady    []card // suspect by the evidence, not growing
+	Parked    []card // waiting in a leak class with no evidence of a leak
 	Others    []card // not leaks, listed with all=1
 	OKByClass []classCount
 	All       bool
+	// More counts the groups of each section past maxCards, left out of
+	// the page and listed in the JSON.
+	AttentionMore, SteadyMore, ParkedMore, OthersMore int
+	ParkedCount                                       int // goroutines
+}
+
+// maxCards bounds each section of the page, so that its size and cost do
+// not follow the number of groups.
+const maxCards = 100
+
+// addCard appends c to cards unless maxCards are there, counting it in more.
+func addCard(cards []card, more *int, g Group) []card {
+	if len(cards) >= maxCards {
+		*more++
+		return cards
+	}
+	return append(cards, newCard(g))
 }
 
 type card struct {
 	Group
-	Verdict   string // leak, suspect, ok: the CSS class
+	Verdict   string // leak, suspect, parked, ok: the badge and the CSS class
+	Split     string // "55 leak, 45 suspect" where the goroutines' verdicts differ
 	Tags      []string
 	Blocked   classify.Location
 	Created   classify.Location
@@ -239,16 +417,18 @@ func (m *Monitor) page(last *Sample, all bool) *page {
 		if g.Growing {
 			p.Growing++
 		}
-		c := newCard(g)
 		switch {
 		case g.Leaking() || g.Finding.Verdict == classify.Leak:
-			p.Attention = append(p.Attention, c)
+			p.Attention = addCard(p.Attention, &p.AttentionMore, g)
 		case g.Finding.Verdict == classify.Suspect:
-			p.Steady = append(p.Steady, c)
+			p.Steady = addCard(p.Steady, &p.SteadyMore, g)
+		case g.Finding.Verdict == classify.Parked:
+			p.Parked = addCard(p.Parked, &p.ParkedMore, g)
+			p.ParkedCount += g.Count
 		default:
 			okCount[g.Key.Class] += g.Count
 			if all {
-				p.Others = append(p.Others, c)
+				p.Others = addCard(p.Others, &p.OthersMore, g)
 			}
 		}
 	}
@@ -265,8 +445,22 @@ func newCard(g Group) card {
 	if c.Created.Func == "" {
 		c.Created = g.Key.Created
 	}
+	// The badge is the gravest verdict; where the group's goroutines have
+	// more than one, the count says how many have each.
+	var split []string
+	for _, v := range []classify.Verdict{classify.Leak, classify.Suspect, classify.Parked, classify.OK} {
+		if n := g.Verdicts[v]; n > 0 {
+			if len(split) == 0 {
+				c.Verdict = string(v)
+			}
+			split = append(split, fmt.Sprintf("%d %s", n, v))
+		}
+	}
+	if len(split) > 1 {
+		c.Split = strings.Join(split, ", ")
+	}
 	if g.Proven {
-		c.Tags = append(c.Tags, fmt.Sprintf("%d proven", g.Finding.Proven))
+		c.Tags = append(c.Tags, fmt.Sprintf("%d proven", g.ProvenCount))
 	}
 	switch {
 	case g.Growing:
@@ -277,7 +471,7 @@ func newCard(g Group) card {
 	if g.Old {
 		c.Tags = append(c.Tags, fmt.Sprintf("waiting %d min", g.Finding.MaxMinutes))
 	}
-	if c.Verdict == string(classify.OK) && g.Leaking() {
+	if (c.Verdict == string(classify.OK) || c.Verdict == string(classify.Parked)) && g.Leaking() {
 		c.Verdict = "suspect"
 	}
 	c.Spark, c.SparkDots, c.SparkMax = sparkline(g.History)
@@ -336,7 +530,7 @@ const pageHTML = `<!doctype html>
 <title>goroutine leaks · leakhound</title>
 <link rel="icon" href="data:,">
 <style>
-:root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --ok:#2e7d32; --spark:#3559c7; }
+:root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --parked:#5a6f8a; --ok:#2e7d32; --spark:#3559c7; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
 main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 48px; }
@@ -349,11 +543,14 @@ h2 { font-size: 17px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1
 .stat b { display: block; font-size: 24px; }
 .stat.leak b { color: var(--leak); } .stat.suspect b { color: var(--suspect); } .stat.ok b { color: var(--ok); }
 .card { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--ok); border-radius: 8px; padding: 12px 16px; margin: 10px 0; }
-.card.leak { border-left-color: var(--leak); } .card.suspect { border-left-color: var(--suspect); }
+.card.leak { border-left-color: var(--leak); } .card.suspect { border-left-color: var(--suspect); } .card.parked { border-left-color: var(--parked); }
 .head { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
 .head .class { font-weight: 600; font-size: 16px; }
 .badge { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em; border-radius: 4px; padding: 1px 7px; color: #fff; background: var(--ok); }
-.badge.leak { background: var(--leak); } .badge.suspect { background: var(--suspect); }
+.badge.leak { background: var(--leak); } .badge.suspect { background: var(--suspect); } .badge.parked { background: var(--parked); }
+.stat.parked b { color: var(--parked); }
+ul.evidence { margin: 0; padding-left: 18px; }
+summary { cursor: pointer; color: var(--dim); }
 .tag { font-size: 12px; border: 1px solid currentColor; border-radius: 4px; padding: 0 6px; color: var(--leak); }
 .count { color: var(--dim); }
 .spark { margin-left: auto; text-align: right; color: var(--dim); font-size: 12px; }
@@ -367,6 +564,7 @@ code.src { display: block; color: #0b6e79; }
 table { border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 td, th { text-align: left; padding: 4px 14px; border-bottom: 1px solid var(--line); }
 .none { color: var(--dim); font-style: italic; }
+.more { color: var(--dim); }
 footer { margin-top: 32px; color: var(--dim); font-size: 13px; }
 </style>
 </head>
@@ -379,32 +577,44 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <div class="stat"><b>{{.Sample.Report.Total}}</b>goroutines</div>
 <div class="stat leak"><b>{{.Sample.Report.Leaks}}</b>proven leaked</div>
 <div class="stat suspect"><b>{{.Sample.Report.Suspects}}</b>suspect</div>
+<div class="stat parked"><b>{{.Sample.Report.Parked}}</b>parked</div>
 <div class="stat {{if .Growing}}leak{{else}}ok{{end}}"><b>{{.Growing}}</b>growing groups</div>
 </div>
 
 <h2>Needs attention: proven, growing or waiting too long</h2>
 {{range .Attention}}{{template "card" .}}{{else}}<p class="none">No group is proven leaked, growing or waiting too long.</p>{{end}}
+{{with .AttentionMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
 
 <h2>Suspect, not yet growing</h2>
 {{range .Steady}}{{template "card" .}}{{else}}<p class="none">None.</p>{{end}}
+{{with .SteadyMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
+
+<h2>Parked: waiting, with no evidence of a leak</h2>
+{{if .Parked}}<details><summary>{{.ParkedCount}} goroutine{{if ne .ParkedCount 1}}s{{end}} in {{len .Parked}}{{with .ParkedMore}}+{{.}}{{end}} group{{if ne (len .Parked) 1}}s{{end}}: a healthy program parks goroutines like these too. Growth, the runtime's proof or a trap in the source would make them suspect.</summary>
+{{range .Parked}}{{template "card" .}}{{end}}
+{{with .ParkedMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}
+</details>{{else}}<p class="none">None.</p>{{end}}
 
 <h2>Not leaks</h2>
 {{if .OKByClass}}<table><tr><th>class</th><th>goroutines</th></tr>
 {{range .OKByClass}}<tr><td>{{.Class}}</td><td>{{.Count}}</td></tr>
 {{end}}</table>{{else}}<p class="none">None.</p>{{end}}
-{{if .All}}{{range .Others}}{{template "card" .}}{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
+{{if .All}}{{range .Others}}{{template "card" .}}{{end}}
+{{with .OthersMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
 
 <footer>Answered from the last sample; a request never takes one. Machines: <a href="?format=json">?format=json</a> (schema leakhound/v1, as <code>leakhound analyze --format json</code>, with each group's history).</footer>
 </main></body></html>
 {{define "card"}}<div class="card {{.Verdict}}">
-<div class="head"><span class="badge {{.Verdict}}">{{.Finding.Verdict}}</span><span class="class">{{.Key.Class}}</span>
-<span class="count">{{.Count}} goroutine{{if ne .Count 1}}s{{end}}{{if .Growth}}, {{if gt .Growth 0}}+{{end}}{{.Growth}} since {{clock .FirstSeen}}{{end}}</span>
+<div class="head"><span class="badge {{.Verdict}}">{{.Verdict}}</span><span class="class">{{.Key.Class}}</span>
+<span class="count">{{.Count}} goroutine{{if ne .Count 1}}s{{end}}{{with .Split}} ({{.}}){{end}}{{if .Growth}}, {{if gt .Growth 0}}+{{end}}{{.Growth}} since {{clock .FirstSeen}}{{end}}</span>
 {{range .Tags}}<span class="tag">{{.}}</span>{{end}}
 <span class="spark">{{if .Spark}}<svg width="180" height="36" viewBox="0 0 180 36" role="img" aria-label="goroutines over the last {{len .History}} samples, at most {{.SparkMax}}"><polyline points="{{.Spark}}" fill="none" stroke="#3559c7" stroke-width="1.8" stroke-linejoin="round"/><circle cx="{{x .SparkDots}}" cy="{{y .SparkDots}}" r="2.5" fill="#3559c7"/></svg>{{end}}max {{.SparkMax}} over {{len .History}} samples</span></div>
 <dl>
 <dt>blocked</dt><dd><code>{{base .Blocked.File}}:{{.Blocked.Line}}</code> {{.Blocked.Func}}{{with .Blocked.Source}}<code class="src">{{.}}</code>{{end}}</dd>
 {{if .Created.Func}}<dt>created</dt><dd><code>{{base .Created.File}}:{{.Created.Line}}</code> {{.Created.Func}}{{with .Created.Source}}<code class="src">{{.}}</code>{{end}}</dd>{{end}}
 <dt>why</dt><dd>{{.Finding.Explanation}}</dd>
+{{with .Finding.Evidence}}<dt>evidence</dt><dd><ul class="evidence">{{range .}}<li><b>{{.Kind}}</b>: {{.Detail}}</li>{{end}}</ul></dd>{{end}}
+{{with .Finding.Unknown}}<dt>unknown</dt><dd>{{.}}</dd>{{end}}
 {{with .Finding.Fix}}<dt>fix</dt><dd class="fix">{{.}}</dd>{{end}}
 </dl>
 </div>

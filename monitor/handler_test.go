@@ -100,6 +100,12 @@ func TestHandlerRequests(t *testing.T) {
 		{"POST", "/debug/leaks/", "yes", 405, "text/plain; charset=utf-8", "use GET"},
 		{"GET", "/debug/leaks/?format=xml", "yes", 400, "text/plain; charset=utf-8", `format="xml": want html or json`},
 		{"GET", "/debug/leaks/?all=maybe", "yes", 400, "text/plain; charset=utf-8", "all: "},
+		{"GET", "/debug/leaks/?format=json&limit=0", "yes", 400, "text/plain; charset=utf-8", `limit="0": want a number from 1 to 1000`},
+		{"GET", "/debug/leaks/?format=json&limit=1001", "yes", 400, "text/plain; charset=utf-8", `limit="1001": want a number from 1 to 1000`},
+		{"GET", "/debug/leaks/?format=json&limit=ten", "yes", 400, "text/plain; charset=utf-8", `limit="ten"`},
+		{"GET", "/debug/leaks/?format=json&offset=-1", "yes", 400, "text/plain; charset=utf-8", `offset="-1": want a number from 0`},
+		{"GET", "/debug/leaks/?format=json&offset=99999999&limit=1", "yes", 200, "application/json", `"findings_omitted": `},
+		{"GET", "/debug/leaks/?format=json&offset=9223372036854775807", "yes", 200, "application/json", `"offset": 9223372036854775807`},
 	} {
 		w := do(tc.method, tc.target, tc.allow)
 		if w.Code != tc.code || w.Header().Get("Content-Type") != tc.contentType || !strings.Contains(w.Body.String(), tc.body) {
@@ -117,6 +123,9 @@ func TestHandlerRequests(t *testing.T) {
 func TestPage(t *testing.T) {
 	m := New(Config{Interval: interval, Full: FullAlways})
 	s := newService(t, m)
+	done := make(chan struct{})
+	go awaitDone(done)
+	defer close(done)
 	for i := range 4 {
 		for range i + 1 {
 			if err := get(t.Context(), s.URL+"/leak"); err != nil {
@@ -138,8 +147,9 @@ func TestPage(t *testing.T) {
 		`<span class="tag">growing</span>`,
 		`10 goroutines, +9 since`,
 		`result &lt;- &#34;done&#34;`, // the source line, escaped
-		`go fetch(result, 5*time.Millisecond)`,
+		`go fetch(result, ready)`,
 		`make(chan string, 1)`, // the fix names the line to change
+		`<b>source</b>:`,       // the evidence
 		`<polyline points="3.0,`,
 	} {
 		if !strings.Contains(attention, want) {
@@ -154,6 +164,10 @@ func TestPage(t *testing.T) {
 	}
 	if !strings.Contains(rest, "<td>idle</td>") {
 		t.Error("the summary of groups that are not leaks lacks the idle HTTP server")
+	}
+	_, parked, ok := strings.Cut(rest, "<h2>Parked")
+	if !ok || !strings.Contains(parked, `<div class="card parked">`) || !strings.Contains(parked, "awaitDone") {
+		t.Errorf("the parked section lacks the goroutine in awaitDone:\n%s", parked)
 	}
 	all := body(t, s.URL+"/debug/leaks/?all=1", "text/html; charset=utf-8")
 	if !strings.Contains(all, "an HTTP server") || strings.Contains(all, "List them all") {
@@ -176,6 +190,16 @@ func TestPage(t *testing.T) {
 	if f == nil || f.Class != classify.SendNoReceiver || f.Count != 10 || len(f.GoroutineIDs) != 10 {
 		t.Errorf("the finding of fetch: %+v", f)
 	}
+	if doc.Parked == 0 {
+		t.Error("the JSON counts no parked goroutine")
+	}
+	var parkedGroup bool
+	for _, g := range doc.Groups {
+		parkedGroup = parkedGroup || (g.BlockedAt.Func == pkgPath+".awaitDone" && g.Verdict == classify.Parked && len(g.Evidence) == 0)
+	}
+	if !parkedGroup {
+		t.Error("no parked group in awaitDone in the JSON")
+	}
 	var g GroupDoc
 	for _, g = range doc.Groups {
 		if g.Growing {
@@ -185,6 +209,12 @@ func TestPage(t *testing.T) {
 	if !g.Growing || g.GrewAt == nil || len(g.History) != 4 || g.History[3].Count != 10 || g.CreatedAt.Func != pkgPath+".(*service).leak" {
 		t.Errorf("first group %+v", g)
 	}
+}
+
+// awaitDone waits for its owner to close done: a goroutine parked in a
+// leak class with no evidence of a leak.
+func awaitDone(done <-chan struct{}) {
+	<-done
 }
 
 func TestSparkline(t *testing.T) {

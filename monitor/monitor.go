@@ -10,6 +10,7 @@ import (
 	"runtime/metrics"
 	"runtime/pprof"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -107,11 +108,17 @@ type Monitor struct {
 
 	sampleMu sync.Mutex         // one sample at a time
 	buf      []byte             // the full dump buffer, reused
+	creators *creators          // creation sites learned from dumps, for profiles
 	proof    []*stack.Goroutine // the last leak proof's goroutines, for profiles
 	proved   bool               // a leak proof ran: dumps show its marks
 	// pauses are the runtime's pause histograms before and after a sample;
 	// two slices, since metrics.Read reuses a sample's histogram.
 	pauses [2][]metrics.Sample
+
+	// cache holds the handler's responses for the last sample.
+	cacheMu sync.Mutex
+	cache   bodies
+	encodes atomic.Int64 // responses encoded, for tests
 
 	mu      sync.Mutex
 	last    *Sample
@@ -129,6 +136,7 @@ func New(cfg Config) *Monitor {
 		tracker:  NewTracker(cfg.Tracker),
 		canProve: pprof.Lookup("goroutineleak") != nil,
 		pauses:   [2][]metrics.Sample{pauseMetrics(), pauseMetrics()},
+		creators: newCreators(),
 	}
 }
 
@@ -294,7 +302,9 @@ func (m *Monitor) dump(s *Sample, prove bool, c *classify.Classifier) error {
 	s.Proof = m.proved
 	p := stack.NewParser(bytes.NewReader(data), stack.Options{})
 	for p.Next() {
-		c.Add(p.Goroutine())
+		g := p.Goroutine()
+		m.creators.learn(g)
+		c.Add(g)
 	}
 	if err := p.Err(); err != nil {
 		return fmt.Errorf("monitor: reading this process's goroutine dump: %v", err)
@@ -305,7 +315,13 @@ func (m *Monitor) dump(s *Sample, prove bool, c *classify.Classifier) error {
 // profile classifies the goroutine profile, with the goroutines the last
 // leak proof found marked leaked: proven goroutines never run again, so
 // the proof stays true until the next.
+//
+// The profile has neither creation sites nor wait reasons: the goroutines
+// get back the creation site the dumps showed for their stack, and those
+// parked on a nil channel the wait reason that says so, so that they are
+// grouped, classed and explained as in a dump.
 func (m *Monitor) profile(s *Sample, prove bool, c *classify.Classifier) error {
+	send, recv := chanParkLines()
 	gs, err := readProfile("goroutine")
 	if err != nil {
 		return err
@@ -323,6 +339,8 @@ func (m *Monitor) profile(s *Sample, prove bool, c *classify.Classifier) error {
 		gs = remote.SplitProven(gs, m.proof)
 	}
 	for _, g := range gs {
+		m.creators.fill(g)
+		markNilChannel(g, send, recv)
 		c.Add(g)
 	}
 	return nil

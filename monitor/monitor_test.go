@@ -11,6 +11,7 @@ import (
 	"runtime/pprof"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,11 +22,13 @@ import (
 
 // service is a real HTTP service on loopback: /leak leaves one goroutine
 // blocked on a send nobody receives per request (the timeout pattern),
-// /work does the same work without leaking, and the monitor's page is
-// mounted at /debug/leaks/.
+// /work does like work without leaking, and the monitor's page is mounted
+// at /debug/leaks/.
 type service struct {
 	*httptest.Server
 	m *Monitor
+
+	worked atomic.Int64 // /work requests answered
 
 	mu     sync.Mutex
 	leaked []chan string
@@ -45,21 +48,26 @@ func newService(t *testing.T, m *Monitor) *service {
 	return s
 }
 
-// fetch stands for a backend call slower than its caller's patience.
-func fetch(result chan<- string, work time.Duration) {
-	time.Sleep(work)
+// fetch stands for a backend whose answer comes only once its caller has
+// stopped waiting for it: ready is closed when the caller gave up.
+func fetch(result chan<- string, ready <-chan struct{}) {
+	<-ready
 	result <- "done"
 }
 
 // leak gives up on fetch after a millisecond; the unbuffered result
 // channel then has no receiver and fetch blocks on its send for good.
+// fetch cannot answer before the timeout, so every request leaks one
+// goroutine however loaded the machine is.
 func (s *service) leak(w http.ResponseWriter, r *http.Request) {
+	ready := make(chan struct{})
 	result := make(chan string)
-	go fetch(result, 5*time.Millisecond)
+	go fetch(result, ready)
 	select {
 	case v := <-result:
 		fmt.Fprintln(w, v)
 	case <-time.After(time.Millisecond):
+		close(ready)
 		s.mu.Lock()
 		s.leaked = append(s.leaked, result)
 		s.mu.Unlock()
@@ -67,10 +75,17 @@ func (s *service) leak(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// work is leak's fixed twin: the buffered channel lets fetch finish.
+// compute is a backend call that takes a while.
+func compute(result chan<- string, work time.Duration) {
+	time.Sleep(work)
+	result <- "done"
+}
+
+// work is leak's fixed twin: the buffered channel lets compute finish.
 func (s *service) work(w http.ResponseWriter, r *http.Request) {
+	defer s.worked.Add(1)
 	result := make(chan string, 1)
-	go fetch(result, 2*time.Millisecond)
+	go compute(result, 2*time.Millisecond)
 	select {
 	case v := <-result:
 		fmt.Fprintln(w, v)
@@ -142,38 +157,56 @@ func waitSamples(t *testing.T, m *Monitor, n int) {
 
 const interval = 50 * time.Millisecond
 
-// TestMonitorFindsGrowingLeak runs a service that leaks one goroutine per
-// /leak request, called on a schedule beside steady /work traffic: the
-// monitor reports the leak's group as growing, with its class, within a
-// few samples, and only that group.
+// sampleAfterWork takes a sample once the service has answered n more
+// /work requests, so that load ran between samples.
+func sampleAfterWork(t *testing.T, s *service, n int64) *Sample {
+	t.Helper()
+	from := s.worked.Load()
+	waitFor(t, "more /work requests", func() bool { return s.worked.Load() >= from+n })
+	sample, err := s.m.Sample(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sample
+}
+
+// TestMonitorFindsGrowingLeak runs a service that leaks goroutines on
+// /leak beside steady /work traffic, and samples it after each step of
+// the leak: the monitor reports the leak's group as growing, with its
+// class, after Rise+1 samples of it, and only that group. Samples are
+// taken by the test, each once the step's leaked goroutines have parked,
+// so the result does not depend on the machine's load.
 func TestMonitorFindsGrowingLeak(t *testing.T) {
 	for _, full := range []Full{FullNever, FullAlways} {
 		t.Run(map[Full]string{FullNever: "profile", FullAlways: "full dump"}[full], func(t *testing.T) {
 			m := New(Config{Interval: interval, Full: full})
 			s := newService(t, m)
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
 			load(t, s.URL+"/work", 4, 2*time.Millisecond)
-			if err := m.Start(ctx); err != nil {
-				t.Fatal(err)
+			for range 3 {
+				sampleAfterWork(t, s, 4)
 			}
-			defer m.Stop()
-			waitSamples(t, m, 3)
 
-			start := m.Tracker().Samples()
-			load(t, s.URL+"/leak", 1, interval/3)
+			start, rise := m.Tracker().Samples(), m.Tracker().Config().Rise
 			var leak Group
-			waitFor(t, "a growing group", func() bool {
+			for step := 1; leak.Key.Class == ""; step++ {
+				if step > rise+1 {
+					t.Fatalf("no growing group after %d steps of the leak", step-1)
+				}
+				for range 2 {
+					if err := get(t.Context(), s.URL+"/leak"); err != nil {
+						t.Fatal(err)
+					}
+				}
+				waitFor(t, "the leaked goroutines to park", func() bool { return countBlocked(t, "fetch") == 2*step })
+				sampleAfterWork(t, s, 4)
 				for _, g := range m.Tracker().Groups() {
 					if g.Growing {
 						leak = g
-						return true
 					}
 				}
-				return false
-			})
-			if took := m.Tracker().Samples() - start; took > 8 {
-				t.Errorf("the leak was found after %d samples, want at most 8", took)
+			}
+			if took := m.Tracker().Samples() - start; took != rise+1 {
+				t.Errorf("the leak was found after %d samples, want %d", took, rise+1)
 			}
 			if leak.Key.Class != classify.SendNoReceiver || leak.Key.Blocked.Func != pkgPath+".fetch" {
 				t.Errorf("growing group %s, want send-no-receiver in fetch", leak.Key)
@@ -181,8 +214,8 @@ func TestMonitorFindsGrowingLeak(t *testing.T) {
 			if full == FullAlways && leak.Key.Created.Func != pkgPath+".(*service).leak" {
 				t.Errorf("full dumps: created at %+v, want (*service).leak", leak.Key.Created)
 			}
-			if leak.Finding.Verdict == classify.OK || leak.Growth < 3 {
-				t.Errorf("verdict %s, growth %d", leak.Finding.Verdict, leak.Growth)
+			if leak.Finding.Verdict == classify.OK || leak.Growth != 2*rise || leak.Count != 2*(rise+1) {
+				t.Errorf("verdict %s, count %d, growth %d", leak.Finding.Verdict, leak.Count, leak.Growth)
 			}
 			if last := m.Last(); last.Full != (full == FullAlways) || last.Wall <= 0 {
 				t.Errorf("last sample: Full %v, Wall %v", last.Full, last.Wall)
@@ -192,13 +225,10 @@ func TestMonitorFindsGrowingLeak(t *testing.T) {
 					t.Errorf("%s is growing too: %v", g.Key, g.History)
 				}
 			}
-			if err := m.Err(); err != nil {
-				t.Errorf("sampling: %v", err)
-			}
 
 			// The page and the JSON, over HTTP from the same service.
 			page := body(t, s.URL+"/debug/leaks/", "text/html; charset=utf-8")
-			if !strings.Contains(page, `<span class="tag">growing</span>`) && !strings.Contains(page, `<span class="tag">grew until`) {
+			if !strings.Contains(page, `<span class="tag">growing</span>`) {
 				t.Error("the page does not tag the leak as growing")
 			}
 			for _, want := range []string{"send-no-receiver", "fetch", "monitor_test.go:", "<svg", "<polyline points=\""} {
@@ -210,13 +240,13 @@ func TestMonitorFindsGrowingLeak(t *testing.T) {
 			if err := json.Unmarshal([]byte(body(t, s.URL+"/debug/leaks/?format=json", "application/json")), &doc); err != nil {
 				t.Fatal(err)
 			}
-			if doc.Schema != report.Schema || doc.Report == nil || doc.Total == 0 || doc.Monitor.Samples < 4 {
+			if doc.Schema != report.Schema || doc.Report == nil || doc.Total == 0 || doc.Monitor.Samples != start+rise+1 {
 				t.Fatalf("document: schema %q, samples %d", doc.Schema, doc.Monitor.Samples)
 			}
 			var found bool
 			for _, g := range doc.Groups {
 				if g.BlockedAt.Func == pkgPath+".fetch" && g.Class == classify.SendNoReceiver {
-					found = (g.Growing || g.Grown) && g.GrewAt != nil && len(g.History) >= 4 && g.Leaking
+					found = g.Growing && g.GrewAt != nil && len(g.History) == rise+1 && g.Leaking
 				}
 			}
 			if !found {
@@ -227,36 +257,32 @@ func TestMonitorFindsGrowingLeak(t *testing.T) {
 }
 
 // TestMonitorSteadyLoad: a service under steady load, whose goroutines
-// come and go, shows no growing group.
+// come and go, shows no growing group over 30 samples, each taken once
+// more requests were answered.
 func TestMonitorSteadyLoad(t *testing.T) {
 	m := New(Config{Interval: interval})
 	s := newService(t, m)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	load(t, s.URL+"/work", 6, time.Millisecond)
-	time.Sleep(20 * time.Millisecond) // past the ramp-up
-	if err := m.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	defer m.Stop()
 	seen := map[Key]bool{}
-	for m.Tracker().Samples() < 30 {
-		time.Sleep(interval / 2)
+	for range 30 {
+		sampleAfterWork(t, s, 6)
 		for _, g := range m.Tracker().Groups() {
 			seen[g.Key] = true
-			// TestProof's proven leaks live on in this process.
-			if g.Leaking() && g.Key.Blocked.Func != pkgPath+".abandoned" {
+			// The leaks TestProof and TestModesKeepGroups leave for good
+			// live on in this process, and the runtime may prove them.
+			left := g.Key.Blocked.Func == pkgPath+".abandoned" || g.Key.Blocked.Func == pkgPath+".(*notifier).notify"
+			if g.Leaking() && !left {
 				t.Fatalf("sample %d: %s reported as leaking: %v", m.Tracker().Samples(), g.Key, g.History)
 			}
 		}
 	}
-	// The load was seen: goroutines of fetch came and went.
-	var fetched bool
+	// The load was seen: goroutines of compute came and went.
+	var computed bool
 	for k := range seen {
-		fetched = fetched || k.Blocked.Func == pkgPath+".fetch"
+		computed = computed || k.Blocked.Func == pkgPath+".compute"
 	}
-	if !fetched {
-		t.Errorf("no sample saw the load's goroutines in fetch: %v", seen)
+	if !computed {
+		t.Errorf("no sample saw the load's goroutines in compute: %v", seen)
 	}
 }
 
@@ -308,14 +334,12 @@ func TestStartStop(t *testing.T) {
 	waitSamples(t, m, 2)
 	m.Stop()
 	m.Stop()
+	// Stop returned after the loop did, so no sample can follow: the
+	// sampling goroutine is gone from a dump taken right after.
 	if n := loops(t); n != 0 {
 		t.Errorf("%d sampling goroutines after Stop, want 0", n)
 	}
 	n := m.Tracker().Samples()
-	time.Sleep(3 * interval)
-	if got := m.Tracker().Samples(); got != n {
-		t.Errorf("%d samples after Stop, want %d", got, n)
-	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := m.Start(ctx); err != nil {

@@ -3,8 +3,10 @@ package monitor
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -45,14 +47,43 @@ func where(l classify.Location) string {
 	return fmt.Sprintf("%s:%d %s", filepath.Base(l.File), l.Line, l.Func)
 }
 
-// site is a key without its creation site: profiles and dumps of the same
-// goroutines agree on it.
+// ident is what a group is known by across samples: what a full dump and
+// a goroutine profile of the same goroutines both show. The class itself
+// can differ between them (a profile has no wait reason, so the classifier
+// infers the wait from the runtime's frames), so only its family counts.
+type ident struct {
+	family           string
+	blocked, created classify.Location // Source is always empty
+}
+
+func identOf(f *classify.Finding) ident {
+	k := KeyOf(f)
+	return ident{family(k.Class), k.Blocked, k.Created}
+}
+
+// site is an ident without its creation site: profiles and dumps of the
+// same goroutines agree on it.
 type site struct {
-	class   classify.Class
+	family  string
 	blocked classify.Location
 }
 
-func (k Key) site() site { return site{k.Class, k.Blocked} }
+func (id ident) site() site { return site{id.family, id.blocked} }
+
+// family names the classes that a dump and a profile can give the same
+// goroutines at one line. A send or receive on a nil channel stays apart,
+// since both forms tell it (by the wait reason, or by the runtime line it
+// parks from) and the same line can block on a nil and a made channel;
+// goroutines on a CPU stay apart from those parked there.
+func family(c classify.Class) string {
+	switch c {
+	case classify.NilChannelSend, classify.NilChannelReceive:
+		return string(c)
+	case classify.Running, classify.Runnable:
+		return "running"
+	}
+	return "parked"
+}
 
 // Point is a group's goroutine count in one sample.
 type Point struct {
@@ -62,10 +93,18 @@ type Point struct {
 
 // Group is one group's state across the samples a Tracker observed.
 type Group struct {
+	// Key names the group: its class is the latest finding's, its creation
+	// site the one a full dump named, kept while profiles come.
 	Key Key
 	// Finding is the latest finding of the group: from the last sample when
-	// the group was in it, else from LastSeen.
+	// the group was in it, else from LastSeen. Where that sample was a
+	// profile and an earlier full dump named the group's creation site, the
+	// finding keeps the dump's class, creation site and fix, which need it
+	// (see Learned).
 	Finding *classify.Finding
+	// Learned is when a full dump last showed the group, with its creation
+	// site; zero if none has.
+	Learned time.Time
 	// History holds the group's counts in the samples since it was first
 	// seen, oldest first, at most TrackerConfig.History of them; a sample
 	// without the group's goroutines counts 0.
@@ -90,6 +129,13 @@ type Group struct {
 	Old bool
 	// Proven is set when the runtime proved some of them leaked.
 	Proven bool
+	// ProvenCount is how many of Count the runtime proved leaked.
+	ProvenCount int
+	// Verdicts counts the goroutines of the last sample by verdict: where
+	// the runtime proved some of the group's goroutines and not the others,
+	// they are separate findings with a verdict each, and Finding is the
+	// largest of them. Nil when the group was not in the last sample.
+	Verdicts map[classify.Verdict]int
 }
 
 // Leaking reports whether the group needs a person's attention: growing or
@@ -136,7 +182,7 @@ type Tracker struct {
 	cfg TrackerConfig
 
 	mu       sync.Mutex
-	groups   map[Key]*tracked
+	groups   map[ident]*tracked
 	samples  int
 	last     time.Time
 	report   *classify.Report
@@ -155,11 +201,18 @@ type Tracker struct {
 
 type tracked struct {
 	Group
+	id    ident
 	ring  []Point // History, as a ring
 	next  int     // where the next point goes
 	full  bool    // the ring has wrapped
 	count int     // the count in the sample being observed
-	f     *classify.Finding
+	// fs are the findings of the group in the sample being observed: more
+	// than one where the runtime proved some of its goroutines and not
+	// the others, which are separate findings.
+	fs []*classify.Finding
+	// learned is the group's last finding from a sample that named its
+	// creation site: a full dump.
+	learned *classify.Finding
 	// riseFrom and riseTo are the counts before and at the end of the last
 	// rise that made the group growing.
 	riseFrom, riseTo int
@@ -168,7 +221,7 @@ type tracked struct {
 // NewTracker returns a Tracker with no history.
 func NewTracker(cfg TrackerConfig) *Tracker {
 	cfg.defaults()
-	return &Tracker{cfg: cfg, groups: make(map[Key]*tracked)}
+	return &Tracker{cfg: cfg, groups: make(map[ident]*tracked)}
 }
 
 // Config returns the configuration in use, defaults filled in.
@@ -180,13 +233,17 @@ func (t *Tracker) Config() TrackerConfig { return t.cfg }
 // before the report is added; Restarts says when.
 //
 // A report read from a profile has no creation sites; its findings count
-// towards the group with the same class and blocking line that a full dump
-// named, when there is exactly one, so a tracker fed both kinds keeps one
-// history per group.
+// towards the group with the same blocking line and kind of wait that a
+// full dump named, when there is exactly one, so a tracker fed both kinds
+// keeps one history per group, and the class and fix the dump gave.
 func (t *Tracker) Observe(at time.Time, r *classify.Report) {
 	t.ObserveProcess(at, "", r)
 }
 
+// Growth is evidence of a leak: the findings of a group that grows, or
+// grew and stays up, get it noted (classify.Growth), which makes a parked
+// finding suspect; r is changed in place and its counts follow.
+//
 // ObserveProcess is Observe with the identity of the process r was read
 // from, such as pprofstack.Process gives for its goroutine profile: a
 // report from another process than the last sample's is a restart, even
@@ -206,18 +263,20 @@ func (t *Tracker) ObserveProcess(at time.Time, process string, r *classify.Repor
 	}
 	bySite := make(map[site][]*tracked)
 	for _, g := range t.groups {
-		s := g.Key.site()
+		s := g.id.site()
 		bySite[s] = append(bySite[s], g)
 	}
 	for _, f := range r.Findings {
-		g := t.match(KeyOf(f), bySite)
+		g := t.match(identOf(f), bySite)
 		g.count += f.Count
-		if g.f == nil || f.Count > g.f.Count {
-			g.f = f
-		}
+		g.fs = append(g.fs, f)
 	}
+	noted := false
 	for _, g := range t.groups {
-		t.add(g, at)
+		noted = t.add(g, at) || noted
+	}
+	if noted {
+		r.Keep(func(*classify.Finding) bool { return true }) // counts the verdicts again
 	}
 	t.evict()
 	t.samples++
@@ -245,39 +304,60 @@ func createdAt(f *classify.Finding) classify.Location {
 	return classify.Location{Func: f.CreatedAt.Func, File: f.CreatedAt.File, Line: f.CreatedAt.Line}
 }
 
-// match returns the group for key k, making it when there is none.
-func (t *Tracker) match(k Key, bySite map[site][]*tracked) *tracked {
-	if g := t.groups[k]; g != nil {
+// match returns the group of id, making it when there is none.
+func (t *Tracker) match(id ident, bySite map[site][]*tracked) *tracked {
+	if g := t.groups[id]; g != nil {
 		return g
 	}
-	s := k.site()
+	s := id.site()
 	if same := bySite[s]; len(same) == 1 {
 		g := same[0]
 		switch {
-		case k.Created.Func == "":
+		case id.created.Func == "":
 			// A profile's finding: the goroutines of the one group a
 			// dump named at this line.
 			return g
-		case g.Key.Created.Func == "":
+		case g.id.created.Func == "":
 			// A dump names the creation site a profile could not.
-			delete(t.groups, g.Key)
-			g.Key = k
-			t.groups[k] = g
+			delete(t.groups, g.id)
+			g.id = id
+			t.groups[id] = g
 			return g
 		}
 	}
-	g := &tracked{Group: Group{Key: k}, ring: make([]Point, t.cfg.History)}
-	t.groups[k] = g
+	g := &tracked{id: id, ring: make([]Point, t.cfg.History)}
+	t.groups[id] = g
 	bySite[s] = append(bySite[s], g)
 	return g
 }
 
-// add records the count g gathered in the sample at at.
-func (t *Tracker) add(g *tracked, at time.Time) {
+// add records the count g gathered in the sample at at, and reports
+// whether it noted growth on the sample's findings.
+func (t *Tracker) add(g *tracked, at time.Time) (noted bool) {
 	n := g.count
 	g.count = 0
-	if g.f != nil {
-		g.Finding, g.f = g.f, nil
+	fs := g.fs
+	g.fs = nil
+	var f *classify.Finding // the largest: its class, explanation and fix stand for the group
+	maxMinutes := 0
+	g.ProvenCount = 0
+	for _, x := range fs {
+		if f == nil || x.Count > f.Count {
+			f = x
+		}
+		g.ProvenCount += x.Proven
+		maxMinutes = max(maxMinutes, x.MaxMinutes)
+	}
+	if f != nil {
+		if f.CreatedAt.Func != "" {
+			g.learned, g.Learned = f, at
+		}
+		g.Finding = f
+		if f.CreatedAt.Func == "" && g.learned != nil {
+			g.Finding = withLearned(f, g.learned, g.Learned)
+		}
+		g.Key = KeyOf(g.Finding)
+		g.Key.Created = g.id.created
 	}
 	if n > 0 {
 		if g.FirstSeen.IsZero() {
@@ -296,8 +376,58 @@ func (t *Tracker) add(g *tracked, at time.Time) {
 		g.GrewAt, g.riseFrom, g.riseTo = at, from, n
 	}
 	g.Grown = !g.GrewAt.IsZero() && 2*n > g.riseFrom+g.riseTo
-	g.Proven = n > 0 && g.Finding.Proven > 0
-	g.Old = n > 0 && g.Key.Class.IsLeak() && g.Finding.MaxMinutes >= t.cfg.Minutes
+	g.Proven = n > 0 && g.ProvenCount > 0
+	g.Old = n > 0 && g.Key.Class.IsLeak() && maxMinutes >= t.cfg.Minutes
+	if f != nil && (g.Growing || g.Grown) && canGrow(g.Key) {
+		e := classify.Evidence{Kind: classify.Growth, Detail: fmt.Sprintf(
+			"The group grew to a new high in %d samples in a row, from %d to %d goroutines, and has not fallen back.",
+			t.cfg.Rise, g.riseFrom, g.riseTo)}
+		for _, x := range fs {
+			x.Note(e)
+		}
+		if g.Finding != f {
+			g.Finding.Note(e)
+		}
+		noted = true
+	}
+	g.Verdicts = nil
+	for _, x := range fs {
+		v := x.Verdict
+		if x == f {
+			v = g.Finding.Verdict // as the dump's knowledge may have changed it
+		}
+		if g.Verdicts == nil {
+			g.Verdicts = make(map[classify.Verdict]int, 2)
+		}
+		g.Verdicts[v] += x.Count
+	}
+	return noted
+}
+
+// withLearned returns a profile's finding f with what the full dump that
+// gave learned knew and the profile cannot: the class (which the wait
+// reason names more exactly), the creation site, the evidence the code
+// around it shows and the fix that quotes it. The counts and the proof
+// stay the profile's.
+func withLearned(f, learned *classify.Finding, when time.Time) *classify.Finding {
+	c := *f
+	c.Evidence = slices.Clone(f.Evidence)
+	c.Class, c.CreatedAt, c.Fix = learned.Class, learned.CreatedAt, learned.Fix
+	if c.WaitReason == "" {
+		c.WaitReason = learned.WaitReason
+	}
+	if c.Verdict == classify.OK && learned.Class.IsLeak() {
+		c.Verdict = classify.Parked
+	}
+	for _, e := range learned.Evidence {
+		if e.Kind != classify.Proof { // the proof is the profile's to give
+			c.Note(e)
+		}
+	}
+	c.Explanation = strings.TrimSpace(c.Explanation + " " + fmt.Sprintf(
+		"The class, creation site and fix are from the full dump of %s: a goroutine profile names no creation site.",
+		when.Format("15:04:05")))
+	return &c
 }
 
 // canGrow leaves out groups whose goroutines come and go by nature, and
@@ -343,9 +473,9 @@ func (t *Tracker) rose(g *tracked) (from int, ok bool) {
 // evict drops groups absent from every sample they still hold, then the
 // smallest groups that are not leaking while there are too many.
 func (t *Tracker) evict() {
-	for k, g := range t.groups {
+	for id, g := range t.groups {
 		if g.Count == 0 && g.full && !slices.ContainsFunc(g.ring, func(p Point) bool { return p.Count > 0 }) {
-			delete(t.groups, k)
+			delete(t.groups, id)
 		}
 	}
 	if len(t.groups) <= t.cfg.MaxGroups {
@@ -357,7 +487,7 @@ func (t *Tracker) evict() {
 	}
 	slices.SortFunc(all, func(a, b *tracked) int { return -compareGroups(&a.Group, &b.Group) })
 	for _, g := range all[:len(all)-t.cfg.MaxGroups] {
-		delete(t.groups, g.Key)
+		delete(t.groups, g.id)
 	}
 }
 
@@ -370,16 +500,18 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 	if t.samples == 0 {
 		return false
 	}
-	now := make(map[Key]int, len(r.Findings))
+	now := make(map[site]int, len(r.Findings))
 	ids := make(map[int64]bool)
 	for _, f := range r.Findings {
-		now[KeyOf(f)] += f.Count
+		now[identOf(f).site()] += f.Count
 		for _, id := range f.GoroutineIDs {
 			ids[id] = true
 		}
 	}
-	for k, g := range t.groups {
-		if g.Count > 0 && g.Finding.Proven > 0 && t.atSite(now, k) < g.Finding.Proven {
+	for _, g := range t.groups {
+		// A profile cannot name the creation site, so the goroutines at
+		// the group's line under any creation site count.
+		if g.Count > 0 && g.ProvenCount > 0 && now[g.id.site()] < g.ProvenCount {
 			return true
 		}
 	}
@@ -402,18 +534,6 @@ func (t *Tracker) restarted(r *classify.Report) bool {
 		}
 	}
 	return true
-}
-
-// atSite adds up the goroutines now at k's site under any creation site,
-// since a profile cannot name it.
-func (t *Tracker) atSite(now map[Key]int, k Key) int {
-	n := 0
-	for k2, c := range now {
-		if k2.site() == k.site() {
-			n += c
-		}
-	}
-	return n
 }
 
 // Reset forgets every group's history, as after a restart of the process
@@ -472,6 +592,7 @@ func (t *Tracker) groupsWith(history bool) []Group {
 	out := make([]Group, 0, len(t.groups))
 	for _, g := range t.groups {
 		c := g.Group
+		c.Verdicts = maps.Clone(g.Verdicts)
 		if history {
 			c.History = g.history()
 		}
@@ -511,6 +632,12 @@ func compareGroups(a, b *Group) int {
 		cmp.Compare(rank(a), rank(b)),
 		cmp.Compare(b.Count, a.Count),
 		cmp.Compare(b.Growth, a.Growth),
-		cmp.Compare(a.Key.String(), b.Key.String()),
+		cmp.Compare(a.Key.Class, b.Key.Class),
+		compareLocations(a.Key.Blocked, b.Key.Blocked),
+		compareLocations(a.Key.Created, b.Key.Created),
 	)
+}
+
+func compareLocations(a, b classify.Location) int {
+	return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Func, b.Func))
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"runtime"
 	"runtime/pprof"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -361,8 +363,6 @@ func TestTrackerProfileJoinsDump(t *testing.T) {
 	}
 }
 
-const pkgPath = "github.com/leakhound/leakhound/monitor"
-
 func classifyDump(t *testing.T) *classify.Report {
 	t.Helper()
 	buf := make([]byte, 1<<20)
@@ -428,5 +428,115 @@ func TestSummaryHasNoHistory(t *testing.T) {
 	g, s := tr.Groups(), tr.Summary()
 	if len(g) != 1 || len(s) != 1 || len(g[0].History) != 3 || s[0].History != nil || s[0].Count != 3 || s[0].Key != g[0].Key {
 		t.Errorf("Groups %+v, Summary %+v", g, s)
+	}
+}
+
+// TestTrackerKeepsLearned: a profile's finding (no creation site, a
+// vaguer class) joins the group a dump named at its line and keeps the
+// dump's class, creation site and fix, with the profile's count.
+func TestTrackerKeepsLearned(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	dump := finding(classify.ReceiveNoSender, "app.consume", 12, 4)
+	dump.Fix = "At app.go:5 close the channel."
+	dump.Evidence = []classify.Evidence{{Kind: classify.SourceTrap, Detail: "No close( appears near the go statement."}}
+	tr.Observe(at(0), reportOf(dump))
+	profile := finding(classify.Waiting, "app.consume", 12, 6)
+	profile.CreatedAt = classify.Location{}
+	profile.Verdict, profile.Fix, profile.Explanation = classify.OK, "", "6 goroutines wait."
+	tr.Observe(at(1), reportOf(profile))
+	gs := tr.Groups()
+	if len(gs) != 1 {
+		t.Fatalf("%d groups, want 1: %v", len(gs), gs)
+	}
+	g := gs[0]
+	if g.Key.Class != classify.ReceiveNoSender || g.Key.Created.Func != "app.serve" || g.Count != 6 || len(g.History) != 2 {
+		t.Errorf("group %s, count %d, history %v", g.Key, g.Count, g.History)
+	}
+	f := g.Finding
+	if f.Class != classify.ReceiveNoSender || f.Fix != dump.Fix || f.Count != 6 || f.Verdict != classify.Suspect ||
+		len(f.Evidence) != 1 || f.Evidence[0].Kind != classify.SourceTrap ||
+		f.CreatedAt.Func != "app.serve" || !strings.Contains(f.Explanation, "from the full dump of") || !g.Learned.Equal(at(0)) {
+		t.Errorf("finding %+v, learned %v", f, g.Learned)
+	}
+	// A running goroutine at the same line is another group.
+	running := finding(classify.Running, "app.consume", 12, 1)
+	running.CreatedAt = classify.Location{}
+	tr.Observe(at(2), reportOf(profile, running))
+	if n := len(tr.Groups()); n != 2 {
+		t.Errorf("%d groups with a running goroutine at the line, want 2", n)
+	}
+}
+
+// TestTrackerNotesGrowth: a parked group that grows gets growth as its
+// evidence and becomes suspect, in the group and in the report, whose
+// counts follow; one that stops growing and falls back keeps none anew.
+func TestTrackerNotesGrowth(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	var last *classify.Report
+	for i, n := range []int{2, 4, 6, 8} {
+		f := finding(classify.ReceiveNoSender, "app.consume", 12, n)
+		f.Verdict = classify.Parked
+		last = reportOf(f)
+		last.Parked = n
+		tr.Observe(at(i), last)
+		if i < 3 && f.Verdict != classify.Parked {
+			t.Fatalf("sample %d: verdict %s before the group grew", i, f.Verdict)
+		}
+	}
+	f := last.Findings[0]
+	if f.Verdict != classify.Suspect || len(f.Evidence) != 1 || f.Evidence[0].Kind != classify.Growth ||
+		!strings.Contains(f.Evidence[0].Detail, "from 2 to 8") {
+		t.Errorf("growing finding: %s %+v", f.Verdict, f.Evidence)
+	}
+	if last.Suspects != 8 || last.Parked != 0 {
+		t.Errorf("report counts: %d suspects, %d parked; want 8 and 0", last.Suspects, last.Parked)
+	}
+	if g := tr.Groups()[0]; g.Finding.Verdict != classify.Suspect || !g.Growing {
+		t.Errorf("group: %s, growing %v", g.Finding.Verdict, g.Growing)
+	}
+	// Steady goroutines of a class that cannot grow get no evidence.
+	for i := range 5 {
+		s := finding(classify.Sleeping, "app.nap", 3, 1+i)
+		s.Verdict = classify.OK
+		r := reportOf(s)
+		tr.Observe(at(10+i), r)
+		if len(s.Evidence) != 0 {
+			t.Fatalf("a sleeping group got evidence: %+v", s.Evidence)
+		}
+	}
+}
+
+// TestTrackerPartlyProven: proven and unproven goroutines at one place are
+// two findings; the group holds both, counts each verdict, and is proven
+// whichever part is larger.
+func TestTrackerPartlyProven(t *testing.T) {
+	tr := NewTracker(TrackerConfig{})
+	unproven := finding(classify.SendNoReceiver, "app.lookup", 34, 55)
+	proven := finding(classify.SendNoReceiver, "app.lookup", 34, 45)
+	proven.Verdict, proven.Proven = classify.Leak, 45
+	tr.Observe(at(0), reportOf(unproven, proven))
+	gs := tr.Groups()
+	if len(gs) != 1 {
+		t.Fatalf("%d groups, want 1", len(gs))
+	}
+	g := gs[0]
+	if g.Count != 100 || !g.Proven || g.ProvenCount != 45 || g.Verdicts[classify.Leak] != 45 || g.Verdicts[classify.Suspect] != 55 || len(g.Verdicts) != 2 {
+		t.Errorf("group: count %d, proven %v (%d), verdicts %v", g.Count, g.Proven, g.ProvenCount, g.Verdicts)
+	}
+	c := newCard(g)
+	if c.Verdict != "leak" || c.Split != "45 leak, 55 suspect" || !slices.Contains(c.Tags, "45 proven") {
+		t.Errorf("card: verdict %s, split %q, tags %v", c.Verdict, c.Split, c.Tags)
+	}
+	d := groupDoc(g)
+	if d.ProvenCount != 45 || d.Verdicts[classify.Suspect] != 55 {
+		t.Errorf("JSON group: %+v", d)
+	}
+	// A sample without the proof (a remote profile taken between proofs)
+	// still has as many goroutines at the place: not a restart, and
+	// nothing is called proven that this sample did not prove.
+	tr.Observe(at(1), reportOf(finding(classify.SendNoReceiver, "app.lookup", 34, 100)))
+	g = tr.Groups()[0]
+	if len(tr.Restarts()) != 0 || g.Proven || g.ProvenCount != 0 || g.Verdicts[classify.Suspect] != 100 || len(g.History) != 2 {
+		t.Errorf("without the proof: restarts %v, proven %v (%d), verdicts %v", tr.Restarts(), g.Proven, g.ProvenCount, g.Verdicts)
 	}
 }

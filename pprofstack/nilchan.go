@@ -2,6 +2,8 @@ package pprofstack
 
 import (
 	"github.com/google/pprof/profile"
+
+	"github.com/leakhound/leakhound/stack"
 )
 
 // nilChanState tells a goroutine parked on a nil channel from one parked on
@@ -23,19 +25,23 @@ func nilChanState(s *profile.Sample) string {
 			continue
 		}
 		for _, ln := range loc.Line {
-			fn := ln.Function
-			if fn == nil {
+			if ln.Function == nil {
 				continue
 			}
-			switch fn.Name {
-			case "runtime.gopark", "runtime.goparkunlock":
-				continue
-			case "runtime.chansend":
-				return nilPark(fn, ln.Line, "chan send (nil chan)")
-			case "runtime.chanrecv":
-				return nilPark(fn, ln.Line, "chan receive (nil chan)")
+			if st, done := nilPark(ln.Function.Name, ln.Line, ln.Function.StartLine); done {
+				return st
 			}
-			return "" // the first frame below the park decides
+		}
+	}
+	return ""
+}
+
+// nilParkState is nilChanState for decoded frames, innermost first, with
+// the start line of each frame's function.
+func nilParkState(frames []stack.Frame, starts []int64) string {
+	for i, f := range frames {
+		if st, done := nilPark(string(f.Func), int64(f.Line), starts[i]); done {
+			return st
 		}
 	}
 	return ""
@@ -46,9 +52,21 @@ func nilChanState(s *profile.Sample) string {
 // it all.
 const nilParkReach = 40
 
-func nilPark(fn *profile.Function, line int64, state string) string {
-	if fn.StartLine <= 0 || line < fn.StartLine || line-fn.StartLine >= nilParkReach {
-		return ""
+// nilPark looks at one frame from the innermost out: the park functions
+// are passed over, and the first frame below them decides (done).
+func nilPark(fn string, line, start int64) (state string, done bool) {
+	switch fn {
+	case "runtime.gopark", "runtime.goparkunlock":
+		return "", false
+	case "runtime.chansend":
+		state = "chan send (nil chan)"
+	case "runtime.chanrecv":
+		state = "chan receive (nil chan)"
+	default:
+		return "", true
 	}
-	return state
+	if start <= 0 || line < start || line-start >= nilParkReach {
+		return "", true
+	}
+	return state, true
 }

@@ -1,15 +1,15 @@
 // Package pprofstack reads goroutine and goroutineleak profiles in pprof's
 // protobuf format (/debug/pprof/goroutine?debug=0, gzipped) into the stack
-// parser's goroutines, through github.com/google/pprof/profile. It lives
-// apart from the parser so the core stays free of dependencies.
+// parser's goroutines. It decodes the protobuf itself, within Limits,
+// and offers github.com/google/pprof/profile's Profile to callers that
+// want it. It lives apart from the parser so the core stays free of
+// dependencies.
 package pprofstack
 
 import (
-	"bufio"
-	"bytes"
-	"compress/gzip"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 
@@ -18,44 +18,39 @@ import (
 	"github.com/leakhound/leakhound/stack"
 )
 
-// MaxSize bounds a profile once decompressed: a goroutine profile of 100k
-// goroutines with distinct stacks is a few MB, and a gzip bomb must not
-// take the machine down.
-const MaxSize = 256 << 20
+// MaxSize is the default bound on a profile once decompressed
+// (DefaultLimits.Bytes): a goroutine profile of 100k goroutines with
+// distinct stacks is a few MB, and a gzip bomb must not take the machine
+// down.
+const MaxSize = 128 << 20
 
-// Parse reads a protobuf profile, gzipped or not, and returns one goroutine
-// per sample, with Count set to the number of goroutines that share it.
+// Parse reads a protobuf profile, gzipped or not, within DefaultLimits and
+// returns one goroutine per sample, with Count set to the number of
+// goroutines that share it.
 func Parse(r io.Reader) ([]*stack.Goroutine, error) {
-	p, err := Read(r)
+	p, err := Decode(r, Limits{})
 	if err != nil {
 		return nil, err
 	}
-	return Goroutines(p)
+	return p.Goroutines, nil
 }
 
-// Read decodes a protobuf profile, gzipped or not, of at most MaxSize bytes
-// once decompressed.
+// Read decodes a protobuf profile, gzipped or not, within DefaultLimits,
+// into google/pprof's form. The profile is validated and bounded first,
+// so that the library's decoder, which allocates for every element a
+// profile declares, only ever sees what the limits allow.
 func Read(r io.Reader) (*profile.Profile, error) {
-	br := bufio.NewReader(r)
-	if head, _ := br.Peek(2); bytes.Equal(head, []byte{0x1f, 0x8b}) {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("not a pprof profile: %w", err)
-		}
-		r = zr
-	} else {
-		r = br
-	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxSize+1))
+	lim := DefaultLimits
+	data, err := readAll(r, lim)
 	if err != nil {
-		return nil, fmt.Errorf("not a pprof profile: %w", err)
+		return nil, err
 	}
-	if len(data) > MaxSize {
-		return nil, fmt.Errorf("profile larger than %d MiB uncompressed", MaxSize>>20)
+	if _, err := decode(data, lim, false); err != nil {
+		return nil, err
 	}
 	p, err := profile.ParseUncompressed(data)
 	if err != nil {
-		return nil, fmt.Errorf("not a pprof profile: %w", err)
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	return p, nil
 }
@@ -69,32 +64,55 @@ func Read(r io.Reader) (*profile.Profile, error) {
 func Process(p *profile.Profile) string {
 	var b strings.Builder
 	for _, m := range p.Mapping {
-		fmt.Fprintf(&b, "%x %s %s;", m.Start, m.BuildID, m.File)
+		if m != nil {
+			fmt.Fprintf(&b, "%x %s %s;", m.Start, m.BuildID, m.File)
+		}
 	}
 	return b.String()
 }
 
 // Goroutines converts the samples of a goroutine or goroutineleak profile.
 // Inlined calls, which share one location, become frames of their own,
-// innermost first as in a traceback.
+// innermost first as in a traceback. p may come from anywhere: a sample
+// or line that points at nothing, and a count that cannot be true, are
+// errors.
 func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
-	if len(p.SampleType) == 0 || !slices.Contains([]string{"goroutine", "goroutineleak"}, p.SampleType[0].Type) {
+	if len(p.SampleType) == 0 || p.SampleType[0] == nil || !slices.Contains([]string{"goroutine", "goroutineleak"}, p.SampleType[0].Type) {
 		var t string
-		if len(p.SampleType) > 0 {
+		if len(p.SampleType) > 0 && p.SampleType[0] != nil {
 			t = p.SampleType[0].Type
 		}
 		return nil, fmt.Errorf("a %q profile, not a goroutine profile", t)
 	}
+	leaked := p.SampleType[0].Type == "goroutineleak"
 	out := make([]*stack.Goroutine, 0, len(p.Sample))
-	for _, s := range p.Sample {
+	var total int64
+	for i, s := range p.Sample {
+		if s == nil {
+			return nil, fmt.Errorf("%w: sample %d is nil", ErrInvalid, i+1)
+		}
 		if len(s.Value) == 0 {
 			continue
 		}
-		g := &stack.Goroutine{Count: int(s.Value[0]), State: nilChanState(s)}
+		n := s.Value[0]
+		if n < 0 || n > maxGoroutines-total {
+			return nil, fmt.Errorf("%w: sample %d: a count of %d goroutines cannot be true", ErrInvalid, i+1, n)
+		}
+		if n == 0 {
+			continue
+		}
+		total += n
+		g := &stack.Goroutine{Count: int(n), Leaked: leaked, State: nilChanState(s)}
 		for _, loc := range s.Location {
+			if loc == nil {
+				return nil, fmt.Errorf("%w: sample %d points at a location the profile does not define", ErrInvalid, i+1)
+			}
 			for _, ln := range loc.Line {
 				if ln.Function == nil {
-					continue
+					return nil, fmt.Errorf("%w: location %d has a line with no function", ErrInvalid, loc.ID)
+				}
+				if ln.Line < 0 || ln.Line > math.MaxInt32 {
+					return nil, fmt.Errorf("%w: location %d: line number %d", ErrInvalid, loc.ID, ln.Line)
 				}
 				g.Stack = append(g.Stack, stack.Frame{
 					Func: stack.Func(shortGeneric(ln.Function.Name)),
@@ -107,9 +125,6 @@ func Goroutines(p *profile.Profile) ([]*stack.Goroutine, error) {
 			for _, v := range s.Label[k] {
 				g.Labels = append(g.Labels, stack.Label{Key: k, Value: v})
 			}
-		}
-		if p.SampleType[0].Type == "goroutineleak" {
-			g.Leaked = true
 		}
 		out = append(out, g)
 	}

@@ -24,7 +24,7 @@ type Collector struct {
 // names, and a test checks them against this list.
 var (
 	goroutinesDesc = prometheus.NewDesc("leakhound_goroutines",
-		"Goroutines in the last sample, by class (see leakhound's docs/classes.md) and verdict (leak: proven by the runtime, suspect, ok).",
+		"Goroutines in the last sample, by class (see leakhound's docs/classes.md) and verdict (leak: proven by the runtime; suspect: with evidence of a leak; parked: in a leak class with no evidence of one; ok).",
 		[]string{"class", "verdict"}, nil)
 	suspectGroupsDesc = prometheus.NewDesc("leakhound_suspect_groups",
 		"Groups of goroutines (same class, blocking line and creation site) with verdict suspect in the last sample.",
@@ -185,10 +185,7 @@ func topGroups(groups []monitor.Group, n int) []group {
 	index := make(map[key]int, len(groups))
 	var merged []group
 	for _, g := range groups {
-		leaked := 0
-		if g.Count > 0 && g.Finding != nil {
-			leaked = g.Finding.Proven
-		}
+		leaked := g.ProvenCount // of the last sample
 		if !g.Key.Class.IsLeak() && leaked == 0 {
 			continue
 		}

@@ -24,14 +24,15 @@ func finding(v classify.Verdict, c classify.Class, blocked, created string, coun
 }
 
 // report is a service with a send leak from two handlers (started with
-// leak goroutines), a proven mutex deadlock, a shrinking worker group, an
-// idle server that grows with load, and sleepers.
+// leak goroutines), a proven mutex deadlock, a shrinking worker group
+// parked with no evidence of a leak, an idle server that grows with load,
+// and sleepers.
 func report(leak, workers, conns int) *classify.Report {
 	r := &classify.Report{Findings: []*classify.Finding{
 		finding(classify.Leak, classify.MutexDeadlock, "example.com/bank.(*account).audit", "example.com/bank.h", 3, 3),
 		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h1", 3*leak/4, 0),
 		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h2", leak/4, 0),
-		finding(classify.Suspect, classify.ReceiveNoSender, "example.com/w.worker", "example.com/w.start", workers, 0),
+		finding(classify.Parked, classify.ReceiveNoSender, "example.com/w.worker", "example.com/w.start", workers, 0),
 		finding(classify.OK, classify.Idle, "net/http.(*conn).serve", "net/http.(*Server).Serve", conns, 0),
 		finding(classify.OK, classify.Sleeping, "time.Sleep", "example.com/a.tick", 6, 0),
 	}}
@@ -101,7 +102,7 @@ leakhound_sample_duration_seconds 0.042
 leakhound_sample_max_pause_seconds 8e-05
 # HELP leakhound_suspect_groups Groups of goroutines (same class, blocking line and creation site) with verdict suspect in the last sample.
 # TYPE leakhound_suspect_groups gauge
-leakhound_suspect_groups 3
+leakhound_suspect_groups 2
 # HELP leakhound_samples_total Samples the monitor has taken.
 # TYPE leakhound_samples_total counter
 leakhound_samples_total 2
@@ -151,7 +152,9 @@ func TestCollectGoroutines(t *testing.T) {
 	want := map[string]float64{
 		"mutex-deadlock/leak":        3,
 		"send-no-receiver/suspect":   40,
-		"receive-no-sender/suspect":  2,
+		"receive-no-sender/parked":   2,
+		"receive-no-sender/suspect":  0,
+		"send-no-receiver/parked":    0,
 		"idle/ok":                    20,
 		"sleeping/ok":                6,
 		"select-forever/suspect":     0,
@@ -337,6 +340,60 @@ func BenchmarkCollect(b *testing.B) {
 	for b.Loop() {
 		if _, err := reg.Gather(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestPartlyProven: where the runtime proved some goroutines at one place
+// and not the others, the classifier gives two findings with a verdict
+// each; the series count each part under its verdict, and the group's
+// leaked series counts only the proven part, whichever part is larger.
+func TestPartlyProven(t *testing.T) {
+	r := &classify.Report{Total: 100, Findings: []*classify.Finding{
+		finding(classify.Suspect, classify.SendNoReceiver, demoLookup, "example.com/a.h", 55, 0),
+		finding(classify.Leak, classify.SendNoReceiver, demoLookup, "example.com/a.h", 45, 45),
+	}}
+	c, err := New(source(r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `
+# HELP leakhound_group_goroutines Goroutines in each of the top groups of a leak class, by class and the function they block in.
+# TYPE leakhound_group_goroutines gauge
+leakhound_group_goroutines{blocked_at="github.com/leakhound/leakhound/internal/demo.lookup",class="send-no-receiver"} 100
+# HELP leakhound_group_leaked_goroutines Goroutines of each of the top groups that the runtime proved leaked, by class and the function they block in.
+# TYPE leakhound_group_leaked_goroutines gauge
+leakhound_group_leaked_goroutines{blocked_at="github.com/leakhound/leakhound/internal/demo.lookup",class="send-no-receiver"} 45
+# HELP leakhound_leaked_goroutines Goroutines the runtime's goroutineleak profile proved leaked in the last sample; always 0 where the runtime has no such profile.
+# TYPE leakhound_leaked_goroutines gauge
+leakhound_leaked_goroutines 45
+`
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want), "leakhound_group_goroutines",
+		"leakhound_group_leaked_goroutines", "leakhound_leaked_goroutines"); err != nil {
+		t.Error(err)
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(c)
+	for verdict, n := range map[string]float64{"leak": 45, "suspect": 55, "parked": 0} {
+		got, err := testutil.GatherAndCount(reg, "leakhound_goroutines")
+		if err != nil || got == 0 {
+			t.Fatalf("gather: %d series, %v", got, err)
+		}
+		var v float64
+		mfs, _ := reg.Gather()
+		for _, mf := range mfs {
+			for _, m := range mf.GetMetric() {
+				labels := map[string]string{}
+				for _, l := range m.GetLabel() {
+					labels[l.GetName()] = l.GetValue()
+				}
+				if mf.GetName() == "leakhound_goroutines" && labels["class"] == "send-no-receiver" && labels["verdict"] == verdict {
+					v = m.GetGauge().GetValue()
+				}
+			}
+		}
+		if v != n {
+			t.Errorf("leakhound_goroutines{class=send-no-receiver,verdict=%s} = %v, want %v", verdict, v, n)
 		}
 	}
 }

@@ -10,7 +10,7 @@
 //
 // The metrics:
 //
-//	leakhound_goroutines{class,verdict}                  goroutines by class and verdict
+//	leakhound_goroutines{class,verdict}                  goroutines by class and verdict (leak, suspect, parked, ok)
 //	leakhound_suspect_groups                             groups with verdict suspect
 //	leakhound_leaked_goroutines                          goroutines the runtime proved leaked
 //	leakhound_group_goroutines{class,blocked_at}         size of the top groups

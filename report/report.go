@@ -43,6 +43,9 @@ type TextOptions struct {
 	Verbose bool // also list ok findings and whole stacks
 	// MaxIDs caps the goroutine ids printed per finding.
 	MaxIDs int
+	// Notes are printed under the header, one a line: what the input
+	// could not show, what a filter hid.
+	Notes []string
 }
 
 // Color reports whether w is a terminal that wants colour: NO_COLOR unset,
@@ -84,9 +87,9 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 			bad = append(bad, f)
 		}
 	}
-	head := fmt.Sprintf("%d goroutines", r.Total)
+	head := Plural(r.Total, "goroutine")
 	if input != "" {
-		head += " in " + input
+		head += " in " + Escape(input)
 	}
 	var also string
 	if r.Parked > 0 {
@@ -94,11 +97,17 @@ func Text(w io.Writer, input string, r *classify.Report, opt TextOptions) error 
 	}
 	switch {
 	case r.Leaks > 0:
-		ew.printf("%s: %s proven leaked, %s suspect%s\n\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)), also)
+		ew.printf("%s: %s proven leaked, %s suspect%s\n", head, p.paint("1;31", fmt.Sprint(r.Leaks)), p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	case r.Suspects > 0:
-		ew.printf("%s: %s suspect, none proven%s\n\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)), also)
+		ew.printf("%s: %s suspect, none proven%s\n", head, p.paint("1;33", fmt.Sprint(r.Suspects)), also)
 	default:
 		ew.printf("%s: %s%s\n", head, p.paint("1;32", "no leak found"), also)
+	}
+	for _, n := range opt.Notes {
+		ew.printf("%s\n", wrapIndent(Escape(n), "  "))
+	}
+	if len(bad) > 0 {
+		ew.printf("\n")
 	}
 	for _, f := range bad {
 		finding(ew, p, f, opt)
@@ -136,7 +145,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 		classify.Parked:  p.paint("2", "parked "),
 		classify.OK:      p.paint("32", "ok     "),
 	}[f.Verdict]
-	w.printf("%s %s  %s", tag, p.paint("1", string(f.Class)), countText(f))
+	w.printf("%s %s  %s", tag, p.paint("1", Escape(string(f.Class))), countText(f))
 	if f.MaxMinutes > 0 {
 		w.printf(", waiting up to %d min", f.MaxMinutes)
 	}
@@ -146,10 +155,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	w.printf("\n")
 	where(w, p, "blocked", f.BlockedAt, "")
 	if f.CreatedAt.Func != "" {
-		by := ""
-		if f.CreatedByGoroutine != 0 {
-			by = fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
-		}
+		by := creators(f)
 		where(w, p, "created", f.CreatedAt, by)
 	}
 	if len(f.GoroutineIDs) > 0 {
@@ -158,25 +164,39 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 	if len(f.Labels) > 0 {
 		var kv []string
 		for k, v := range f.Labels {
-			kv = append(kv, k+"="+v)
+			kv = append(kv, Escape(k)+"="+Escape(v))
 		}
 		slices.Sort(kv)
 		w.printf("  %s  %s\n", p.paint("2", "labels"), strings.Join(kv, " "))
 	}
-	w.printf("  %s     %s\n", p.paint("2", "why"), wrap(f.Explanation))
+	w.printf("  %s     %s\n", p.paint("2", "why"), wrap(Escape(f.Explanation)))
 	if f.Fix != "" {
-		w.printf("  %s     %s\n", p.paint("2", "fix"), wrap(f.Fix))
+		w.printf("  %s     %s\n", p.paint("2", "fix"), wrap(Escape(f.Fix)))
 	}
 	if opt.Verbose {
 		w.printf("  %s\n", p.paint("2", "stack"))
 		for _, l := range f.Stack {
-			w.printf("%s%s\n%s  %s:%d\n", indent, l.Func, indent, l.File, l.Line)
+			w.printf("%s%s\n%s  %s:%d\n", indent, Escape(l.Func), indent, Escape(l.File), l.Line)
 		}
 	}
 	w.printf("\n")
 }
 
 func countText(f *classify.Finding) string { return Plural(f.Count, "goroutine") }
+
+// creators says which goroutines ran the go statement: its id when one
+// started them all, their number when several did.
+func creators(f *classify.Finding) string {
+	switch {
+	case f.Creators > 1 && f.Creators >= classify.MaxCreators:
+		return fmt.Sprintf("  by %d or more goroutines", f.Creators)
+	case f.Creators > 1:
+		return "  by " + Plural(f.Creators, "goroutine")
+	case f.CreatedByGoroutine != 0:
+		return fmt.Sprintf("  by goroutine %d", f.CreatedByGoroutine)
+	}
+	return ""
+}
 
 // Plural counts a regular noun: "1 goroutine", "2 goroutines".
 func Plural(n int, noun string) string {
@@ -186,18 +206,18 @@ func Plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
-// place prints a location as "file.go:12  pkg.Func".
+// place prints a location as "file.go:12  pkg.Func", escaped.
 func place(l classify.Location) string {
 	if l.File == "" {
-		return l.Func
+		return Escape(l.Func)
 	}
-	return fmt.Sprintf("%s:%d  %s", filepath.Base(l.File), l.Line, l.Func)
+	return fmt.Sprintf("%s:%d  %s", Escape(filepath.Base(l.File)), l.Line, Escape(l.Func))
 }
 
 func where(w *errWriter, p painter, label string, l classify.Location, extra string) {
 	w.printf("  %s %s%s\n", p.paint("2", label), place(l), extra)
 	if l.Source != "" {
-		w.printf("%s%s\n", indent, p.paint("36", l.Source))
+		w.printf("%s%s\n", indent, p.paint("36", Escape(l.Source)))
 	}
 }
 
@@ -217,7 +237,11 @@ func ids(all []int64, max int) string {
 }
 
 // wrap breaks s at 100 columns, indenting continuation lines.
-func wrap(s string) string {
+func wrap(s string) string { return wrapIndent(s, indent) }
+
+// wrapIndent breaks s at 100 columns, starting continuation lines with
+// indent; the first line is taken to start at the same column.
+func wrapIndent(s, indent string) string {
 	const width = 100
 	var b strings.Builder
 	col := len(indent)

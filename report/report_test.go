@@ -80,3 +80,83 @@ func TestText(t *testing.T) {
 		t.Error("a buffer is not a terminal")
 	}
 }
+
+func TestEscape(t *testing.T) {
+	for in, want := range map[string]string{
+		"main.fetch.func1":       "main.fetch.func1",
+		"/src/héllo/世界.go":       "/src/héllo/世界.go",
+		"case[1] ok":             "case[1] ok",
+		"a\x1b[31mred\x1b[0m":    `a\x1b[31mred\x1b[0m`,
+		"line\nnext\r":           `line\nnext\r`,
+		"tab\there":              `tab\there`,
+		"bell\a\x9b2J":           `bell\a\x9b2J`,
+		"\u202eevil\u2066":       `\u202eevil\u2066`,
+		"c1 \u009b and del \x7f": `c1 \u009b and del \x7f`,
+		"back\\slash \"quoted\"": "back\\slash \"quoted\"",
+	} {
+		if got := Escape(in); got != want {
+			t.Errorf("Escape(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTextHostile: whatever the input holds in labels, names, paths and
+// source, the text output has no control character but the newlines it
+// writes itself, and the hostile text is still there to read, escaped.
+func TestTextHostile(t *testing.T) {
+	evil := "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\r\nLEAK fake line\u202e"
+	c := classify.New(classify.Config{})
+	for i := range 3 {
+		c.Add(&stack.Goroutine{ID: int64(10 + i), State: "chan send", Count: 1, CreatorID: int64(1 + i%2),
+			Labels:    []stack.Label{{Key: "k" + evil, Value: "v" + evil}},
+			Stack:     []stack.Frame{{Func: stack.Func("main.fetch" + evil), File: "/src/x" + evil + ".go", Line: 18}},
+			CreatedBy: stack.Frame{Func: stack.Func("main.start" + evil), File: "/src/main.go", Line: 16}})
+	}
+	var buf bytes.Buffer
+	opt := TextOptions{Verbose: true, Notes: []string{"note" + evil}}
+	if err := Text(&buf, "http://h/"+evil, c.Report(), opt); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for i, r := range out {
+		if r != '\n' && (r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == '\u202e') {
+			t.Fatalf("raw %U at byte %d:\n%s", r, i, out)
+		}
+	}
+	for _, want := range []string{`k\x1b]52;c;cm0gLXJmIH4=\a\x1b[2J\r\nLEAK fake line\u202e=v\x1b]52`, `main.fetch\x1b]52`, `x\x1b]52;c;cm0gLXJmIH4=\a\x1b[2J\r\nLEAK fake line\u202e.go:18`, `note\x1b]52`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "\nLEAK fake line") {
+		t.Errorf("a label started a line of its own:\n%s", out)
+	}
+}
+
+// TestTextCreators: one creator id only when one goroutine started them all.
+func TestTextCreators(t *testing.T) {
+	add := func(c *classify.Classifier, id, creator int64) {
+		c.Add(&stack.Goroutine{ID: id, State: "chan send", Count: 1,
+			Stack:     []stack.Frame{{Func: "main.fetch.func1", File: "/src/main.go", Line: 18}},
+			CreatedBy: stack.Frame{Func: "main.fetch", File: "/src/main.go", Line: 16}, CreatorID: creator})
+	}
+	one, many := classify.New(classify.Config{}), classify.New(classify.Config{})
+	add(one, 10, 1)
+	add(one, 11, 1)
+	for i := range int64(3) {
+		add(many, 10+i, 1+i)
+	}
+	for _, c := range []struct {
+		r    *classify.Report
+		want string
+	}{
+		{one.Report(), "main.fetch  by goroutine 1\n"},
+		{many.Report(), "main.fetch  by 3 goroutines\n"},
+	} {
+		var out bytes.Buffer
+		Text(&out, "", c.r, TextOptions{Verbose: true})
+		if !strings.Contains(out.String(), c.want) {
+			t.Errorf("output lacks %q:\n%s", c.want, out.String())
+		}
+	}
+}

@@ -19,6 +19,9 @@ type Options struct {
 	// instead of failing; Warn, when set, hears about each one.
 	Lenient bool
 	Warn    func(*SyntaxError)
+	// Limits bound one goroutine; the zero value takes DefaultLimits.
+	// Going past one stops the parser with a *LimitError, lenient or not.
+	Limits Limits
 }
 
 // SyntaxError is a line the parser could not make sense of.
@@ -59,17 +62,39 @@ type Parser struct {
 	ready  bool // g holds a goroutine to hand out on the next call
 	err    error
 	names  map[string]string
+	nameB  int                      // bytes held by names
 	recent *[1 << recentBits]string // see intern
 	// pending is a header line read while finishing the previous goroutine.
 	pending []byte
-	// leakProfile is set inside a debug=1 goroutineleak profile, every
-	// record of which the runtime proved leaked.
-	leakProfile bool
+	lim     Limits
+	nframes int // frames and ancestors of the goroutine at hand
+	labelB  int // bytes of its labels
+	prof    profile
 }
+
+// profile is the debug=1 profile being read: the runtime writes
+// "goroutine profile: total N" and then records whose counts add up to N,
+// so a profile cut short can be told from a smaller one.
+type profile struct {
+	kind  profileKind
+	total int64
+	sum   int64
+	open  bool // the records do not add up to total yet
+}
+
+type profileKind int
+
+const (
+	profNone profileKind = iota // records with no header: taken as goroutines
+	profGoroutine
+	profLeak  // goroutineleak: every record is a proven leak
+	profOther // threadcreate and the like: records are text
+)
 
 // NewParser returns a parser reading from r.
 func NewParser(r io.Reader, opt Options) *Parser {
-	return &Parser{lr: newLineReader(r), opt: opt, names: make(map[string]string), recent: new([1 << recentBits]string)}
+	return &Parser{lr: newLineReader(r), opt: opt, names: make(map[string]string), recent: new([1 << recentBits]string),
+		lim: opt.Limits.withDefaults()}
 }
 
 // Parse reads every goroutine from r.
@@ -122,6 +147,9 @@ func (p *Parser) Next() bool {
 	st := stText
 	var frame *Frame // the call whose position the file state expects
 	for {
+		if p.err != nil {
+			return false
+		}
 		var line []byte
 		long := false
 		if p.pending != nil {
@@ -131,6 +159,9 @@ func (p *Parser) Next() bool {
 		}
 		if line == nil {
 			if st == stFile && !p.skip("the input ends after a call, before its file:line", nil) {
+				return false
+			}
+			if st == stText && !p.profileEnds(nil) {
 				return false
 			}
 			return st != stText
@@ -161,20 +192,26 @@ func (p *Parser) Next() bool {
 		l := trim(line)
 		switch st {
 		case stText:
+			if p.lr.n == 1 {
+				// A UTF-8 byte order mark, which some editors and
+				// Windows tools put first, is not part of the header.
+				l = bytes.TrimPrefix(l, []byte("\ufeff"))
+			}
 			switch {
 			case hasPrefix(l, "goroutine ") && p.header(l):
 				st = stCall
 			case len(l) > 0 && isDigit(l[0]) && p.record(l):
 				st = stProfile
 			case len(l) > 0 && p.raceHeader(l):
+				// A race report is text for the user, and the parser's
+				// goroutines besides: it passes through whole.
+				p.pass(line)
 				st = stRace
+			case p.profileHeader(l):
+				p.pass(line)
 			default:
-				// A debug=1 profile starts with its name and total; the
-				// goroutineleak profile lists only goroutines it proved.
-				if hasPrefix(l, "goroutineleak profile: total ") {
-					p.leakProfile = true
-				} else if hasPrefix(l, "goroutine profile: total ") {
-					p.leakProfile = false
+				if len(l) > 0 && !p.profileEnds(l) {
+					return false
 				}
 				p.pass(line)
 			}
@@ -203,6 +240,9 @@ func (p *Parser) Next() bool {
 				if !ok && !p.skip("malformed ancestor header", l) {
 					return false
 				}
+				if !p.addFrame() {
+					return false
+				}
 				p.g.Ancestors = append(p.g.Ancestors, Ancestor{ID: id})
 			case hasPrefix(l, "goroutine ") && isHeader(l):
 				// No blank line between two goroutines: seen in hand-edited
@@ -222,6 +262,9 @@ func (p *Parser) Next() bool {
 						return false
 					}
 					continue
+				}
+				if !p.addFrame() {
+					return false
 				}
 				frames := p.frames()
 				*frames = append(*frames, Frame{Func: fn, Inlined: inlined})
@@ -271,6 +314,7 @@ func (p *Parser) Next() bool {
 
 		case stRace:
 			if len(l) == 0 {
+				p.pass(line)
 				return true
 			}
 			if !p.raceLine(l) {
@@ -278,6 +322,7 @@ func (p *Parser) Next() bool {
 				p.pending = line
 				return true
 			}
+			p.pass(line)
 		}
 	}
 }
@@ -285,6 +330,9 @@ func (p *Parser) Next() bool {
 // skip reports a line it cannot parse: an error that stops the parser, or
 // in lenient mode a warning, after which parsing goes on.
 func (p *Parser) skip(msg string, l []byte) bool {
+	if p.err != nil {
+		return false // a limit, which no leniency skips
+	}
 	if len(l) > 120 {
 		l = l[:120]
 	}
@@ -310,6 +358,34 @@ func (p *Parser) reset() {
 	g := &p.g
 	stk, lbl, anc := g.Stack[:0], g.Labels[:0], g.Ancestors[:0]
 	*g = Goroutine{Stack: stk, Labels: lbl, Ancestors: anc, Count: 1, Line: p.lr.n}
+	p.nframes, p.labelB = 0, 0
+}
+
+// addFrame counts one more frame or ancestor against Limits.Frames.
+func (p *Parser) addFrame() bool {
+	p.nframes++
+	if over(p.nframes, p.lim.Frames) {
+		p.limit("Frames", "frames in one goroutine", p.lim.Frames)
+		return false
+	}
+	return true
+}
+
+// name returns b interned, or "" and false when it passes
+// Limits.NameBytes.
+func (p *Parser) name(b []byte) (string, bool) {
+	if over(len(b), p.lim.NameBytes) {
+		p.limit("NameBytes", "bytes in one name", p.lim.NameBytes)
+		return "", false
+	}
+	return p.intern(b), true
+}
+
+// limit stops the parser with a *LimitError on the current line.
+func (p *Parser) limit(field, what string, max int) {
+	if p.err == nil {
+		p.err = &LimitError{Limit: "stack.Limits." + field, What: what, Max: int64(max), Line: p.lr.n}
+	}
 }
 
 // frames returns the frame list new calls go to: the goroutine's own, or
@@ -341,8 +417,9 @@ func (p *Parser) intern(b []byte) string {
 		return s
 	}
 	s := string(b)
-	if len(p.names) < 1<<20 {
+	if p.nameB < maxInterned {
 		p.names[s] = s
+		p.nameB += len(s)
 	}
 	if slot != nil {
 		*slot = s
@@ -351,6 +428,11 @@ func (p *Parser) intern(b []byte) string {
 }
 
 const recentBits = 10
+
+// maxInterned bounds the bytes of distinct names the parser keeps: past
+// it, names are allocated per use, and memory no longer grows with an
+// input that names something new on every line.
+const maxInterned = 32 << 20
 
 // isHeader reports whether l looks like a goroutine header, without
 // side effects.
@@ -364,6 +446,9 @@ func isHeader(l []byte) bool {
 //	goroutine 9 [chan receive (leaked)]:
 //	goroutine 7 [select labels:{"k": "v"}]:      Go 1.26, GODEBUG=tracebacklabels=1
 //	goroutine 19 [chan receive] {k: v}:          Go 1.27
+//
+// A wait reason and its modifiers never hold ']', so the first one ends
+// them; labels may hold any character, ']' in a subtest's name included.
 func (p *Parser) header(l []byte) bool {
 	rest := l[len("goroutine "):]
 	sp := bytes.IndexByte(rest, ' ')
@@ -379,25 +464,36 @@ func (p *Parser) header(l []byte) bool {
 		return false
 	}
 	body := rest[open+1 : len(rest)-1]
-	// Go 1.27 labels follow the bracket: "... minutes] {k: v}".
-	var labels27 []byte
-	if end := bytes.LastIndexByte(body, ']'); end >= 0 && end == len(body)-1 {
-		body = body[:end]
-	} else if end >= 0 && hasPrefix(body[end+1:], " {") && body[len(body)-1] == '}' {
-		labels27 = body[end+3 : len(body)-1]
-		body = body[:end]
-	} else {
+	closing := bytes.IndexByte(body, ']')
+	if closing < 0 {
 		return false
+	}
+	var labels26, labels27 []byte
+	if i := bytes.Index(body, []byte(" labels:{")); i >= 0 && i < closing {
+		// Go 1.26: the labels, quoted, end the bracket.
+		if !bytes.HasSuffix(body, []byte("}]")) {
+			return false
+		}
+		labels26 = body[i+len(" labels:{") : len(body)-2]
+		body = body[:i]
+	} else {
+		after := body[closing+1:]
+		body = body[:closing]
+		switch {
+		case len(after) == 0:
+		case hasPrefix(after, " {") && after[len(after)-1] == '}':
+			labels27 = after[2 : len(after)-1]
+		default:
+			return false
+		}
 	}
 	p.reset()
 	g := &p.g
 	g.ID = id
-	if i := bytes.Index(body, []byte(" labels:{")); i >= 0 && body[len(body)-1] == '}' {
-		if !p.labels(body[i+len(" labels:{"):len(body)-1], ": ", false) {
-			return false
-		}
-		body = body[:i]
-	} else if labels27 != nil && !p.labels(labels27, ": ", true) {
+	if labels26 != nil && !p.labels(labels26, ": ", false) {
+		return false
+	}
+	if labels27 != nil && !p.labels(labels27, ": ", true) {
 		return false
 	}
 	// The status comes first; ", "-separated modifiers follow.
@@ -433,8 +529,8 @@ func (p *Parser) header(l []byte) bool {
 		}
 		break
 	}
-	g.State = p.intern(status)
-	return true
+	g.State, ok = p.name(status)
+	return ok
 }
 
 // labels parses a label list: `"k": "v", "k2": "v2"` in Go 1.26 headers,
@@ -459,6 +555,11 @@ func (p *Parser) labels(b []byte, sep string, bare bool) bool {
 		}
 		v, rest, ok := token(rest[len(sep):], ", ")
 		if !ok {
+			return false
+		}
+		p.labelB += len(k) + len(v) + 2
+		if over(p.labelB, p.lim.LabelBytes) {
+			p.limit("LabelBytes", "bytes of labels in one goroutine", p.lim.LabelBytes)
 			return false
 		}
 		p.g.Labels = append(p.g.Labels, Label{k, v})
@@ -509,7 +610,8 @@ func (p *Parser) call(l []byte) (Func, bool, bool) {
 		return "", false, false
 	}
 	inlined := n-open == 5 && l[open+1] == '.' && l[open+2] == '.' && l[open+3] == '.'
-	return Func(p.intern(name)), inlined, true
+	s, ok := p.name(name)
+	return Func(s), inlined, ok
 }
 
 // createdBy parses "main.main in goroutine 1" (Go 1.21+) or "main.main",
@@ -527,7 +629,8 @@ func (p *Parser) createdBy(b []byte) *Frame {
 	} else {
 		p.g.CreatorID = id
 	}
-	*f = Frame{Func: Func(p.intern(b))}
+	s, _ := p.name(b) // past the limit, p.err stops the parser
+	*f = Frame{Func: Func(s)}
 	return f
 }
 
@@ -548,9 +651,9 @@ func (p *Parser) position(b []byte, f *Frame) bool {
 	if !ok {
 		return false
 	}
-	f.File = p.intern(b[:colon])
+	f.File, ok = p.name(b[:colon])
 	f.Line = int(n)
-	return true
+	return ok
 }
 
 // elided parses "...12 frames elided..." and "...additional frames elided...".
@@ -572,26 +675,104 @@ func (p *Parser) elided(l []byte) bool {
 	return ok
 }
 
-// isRecord reports whether l is a debug=1 profile record, "3 @ 0x43e1ce ...".
+// isRecord reports whether l is a debug=1 profile record, "3 @ 0x43e1ce
+// 0x4085a5": a count, "@", then program counters in hex.
 func isRecord(l []byte) bool {
 	i := bytes.IndexByte(l, ' ')
-	return i > 0 && hasPrefix(l[i:], " @")
+	if i <= 0 || !hasPrefix(l[i:], " @") {
+		return false
+	}
+	for _, w := range bytes.Split(l[i+2:], []byte(" ")) {
+		if len(w) == 0 {
+			continue
+		}
+		if len(w) < 3 || w[0] != '0' || w[1] != 'x' {
+			return false
+		}
+		for _, c := range w[2:] {
+			if !isDigit(c) && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
-// record starts a profile stack from "3 @ 0x43e1ce 0x4085a5".
+// record starts a profile stack from "3 @ 0x43e1ce 0x4085a5". Records of
+// a profile other than goroutine or goroutineleak are text.
 func (p *Parser) record(l []byte) bool {
-	if !isRecord(l) {
+	if !isRecord(l) || p.prof.kind == profOther {
 		return false
 	}
 	n, ok := parseInt(l[:bytes.IndexByte(l, ' ')])
 	if !ok {
 		return false
 	}
+	if n == 0 && !p.skip("a record of 0 goroutines", l) {
+		return false
+	}
+	if pr := &p.prof; pr.kind != profNone {
+		if !pr.open || n > pr.total-pr.sum {
+			p.skip(fmt.Sprintf("the records add up to more than the profile's total of %d", pr.total), l)
+			if p.err != nil {
+				return false
+			}
+			pr.kind = profNone // lenient: stop checking this profile
+		} else {
+			pr.sum += n
+			pr.open = pr.sum < pr.total
+		}
+	}
 	p.reset()
 	p.g.Count = int(n)
 	p.g.Partial = true
-	p.g.Leaked = p.leakProfile
+	// The goroutineleak profile lists only the goroutines the runtime
+	// proved leaked, whatever its debug level.
+	p.g.Leaked = p.prof.kind == profLeak
 	return true
+}
+
+// profileHeader reads "goroutine profile: total 12", which starts a
+// debug=1 profile, and reports whether l was one. The profile before it
+// must be whole.
+func (p *Parser) profileHeader(l []byte) bool {
+	i := bytes.Index(l, []byte(" profile: total "))
+	if i <= 0 {
+		return false
+	}
+	total, ok := parseInt(l[i+len(" profile: total "):])
+	if !ok || bytes.IndexByte(l[:i], ' ') >= 0 {
+		return false
+	}
+	if !p.profileEnds(l) {
+		return true
+	}
+	kind := profOther
+	switch string(l[:i]) {
+	case "goroutine":
+		kind = profGoroutine
+	case "goroutineleak":
+		kind = profLeak
+	}
+	p.prof = profile{kind: kind, total: total, open: total > 0}
+	return true
+}
+
+// profileEnds checks, at the text line l after a profile's records or at
+// the end of the input (nil), that the records added up to the total: a
+// profile cut short is an error, never a smaller profile.
+func (p *Parser) profileEnds(l []byte) bool {
+	pr := &p.prof
+	if pr.kind == profNone || pr.kind == profOther || !pr.open {
+		return true
+	}
+	where := "the input ends"
+	if l != nil {
+		where = "text follows"
+	}
+	msg := fmt.Sprintf("%s when the records add up to %d of the profile's total of %d: the profile was cut short", where, pr.sum, pr.total)
+	pr.open = false
+	return p.skip(msg, l)
 }
 
 // profileFrame parses "0x4744e0\tmain.main.func1+0x3f\t/tmp/x.go:10".
@@ -606,7 +787,11 @@ func (p *Parser) profileFrame(b []byte) bool {
 	if i := bytes.LastIndex(name, []byte("+0x")); i > 0 {
 		name = name[:i]
 	}
-	fr := Frame{Func: Func(p.intern(name))}
+	fn, ok := p.name(name)
+	if !ok || !p.addFrame() {
+		return false
+	}
+	fr := Frame{Func: Func(fn)}
 	if len(f) >= 3 && !p.position(f[2], &fr) {
 		return false
 	}
@@ -652,9 +837,10 @@ func (p *Parser) raceHeader(l []byte) bool {
 	}
 	p.reset()
 	p.g.ID = id
-	p.g.State = p.intern(l[:len(l)-1])
 	p.g.Race = true
-	return true
+	var ok bool
+	p.g.State, ok = p.name(l[:len(l)-1])
+	return ok
 }
 
 // raceLine reads the two-space call lines and six-space position lines of
@@ -669,7 +855,7 @@ func (p *Parser) raceLine(l []byte) bool {
 		return p.position(bytes.TrimLeft(l, " "), &p.g.Stack[n-1])
 	case hasPrefix(l, "  "):
 		fn, inlined, ok := p.call(l[2:])
-		if !ok {
+		if !ok || !p.addFrame() {
 			return false
 		}
 		p.g.Stack = append(p.g.Stack, Frame{Func: fn, Inlined: inlined})

@@ -158,7 +158,11 @@ var forms = []struct {
 		in: "==================\nWARNING: DATA RACE\nWrite at 0x00c00001c0f8 by goroutine 7:\n  main.main.func1()\n      /src/race.go:9 +0x3c\n\n" +
 			"Previous read at 0x00c00001c0f8 by main goroutine:\n  main.main()\n      /src/race.go:12 +0x88\n\n" +
 			"Goroutine 7 (running) created at:\n  main.main()\n      /src/race.go:8 +0x7e\n==================\n",
-		pass: "==================\nWARNING: DATA RACE\n==================\n",
+		// The race report passes through whole: its sections are
+		// goroutines for the parser and text for the user.
+		pass: "==================\nWARNING: DATA RACE\nWrite at 0x00c00001c0f8 by goroutine 7:\n  main.main.func1()\n      /src/race.go:9 +0x3c\n\n" +
+			"Previous read at 0x00c00001c0f8 by main goroutine:\n  main.main()\n      /src/race.go:12 +0x88\n\n" +
+			"Goroutine 7 (running) created at:\n  main.main()\n      /src/race.go:8 +0x7e\n==================\n",
 		want: []Goroutine{
 			{ID: 7, State: "Write at 0x00c00001c0f8 by goroutine 7", Race: true, Count: 1, Line: 3,
 				Stack: []Frame{{Func: "main.main.func1", File: "/src/race.go", Line: 9}}},
@@ -167,6 +171,43 @@ var forms = []struct {
 			{ID: 7, State: "Goroutine 7 (running) created at", Race: true, Count: 1, Line: 11,
 				Stack: []Frame{{Func: "main.main", File: "/src/race.go", Line: 8}}},
 		},
+	},
+	{
+		name: "go1.27 label values holding brackets, quoted and bare",
+		in: "goroutine 19 [chan receive] {test: TestX/case[1]}:\nmain.f()\n\t/src/main.go:3 +0x1\n\n" +
+			"goroutine 20 [select, 3 minutes] {test: \"TestX/case[2]\", \"a]b\": \"{x}: y\"}:\nmain.g()\n\t/src/main.go:4 +0x1\n",
+		want: []Goroutine{
+			{ID: 19, State: "chan receive", Count: 1, Line: 1, Labels: []Label{{"test", "TestX/case[1]"}},
+				Stack: []Frame{{Func: "main.f", File: "/src/main.go", Line: 3}}},
+			{ID: 20, State: "select", Minutes: 3, Count: 1, Line: 5, Labels: []Label{{"test", "TestX/case[2]"}, {"a]b", "{x}: y"}},
+				Stack: []Frame{{Func: "main.g", File: "/src/main.go", Line: 4}}},
+		},
+	},
+	{
+		name: "byte order mark before the first header",
+		in:   "\ufeffgoroutine 7 [chan send]:\nmain.f()\n\t/src/main.go:12 +0x1d\n",
+		want: []Goroutine{{ID: 7, State: "chan send", Count: 1, Line: 1,
+			Stack: []Frame{{Func: "main.f", File: "/src/main.go", Line: 12}}}},
+	},
+	{
+		name: "byte order mark before text passes through",
+		in:   "\ufeffhello\n",
+		pass: "\ufeffhello\n",
+	},
+	{
+		name: "debug=1 goroutineleak profile lists proven leaks",
+		in: "goroutineleak profile: total 3\n" +
+			"3 @ 0x43e1ce 0x4085a5\n#\t0x4085a4\truntime.chansend1+0x44\t/go/src/runtime/chan.go:161\n" +
+			"#\t0x46b860\tmain.main.func1+0x20\t/src/main.go:8\n\n",
+		pass: "goroutineleak profile: total 3\n",
+		want: []Goroutine{{Count: 3, Line: 2, Partial: true, Leaked: true,
+			Stack: []Frame{{Func: "runtime.chansend1", File: "/go/src/runtime/chan.go", Line: 161},
+				{Func: "main.main.func1", File: "/src/main.go", Line: 8}}}},
+	},
+	{
+		name: "records of other profiles are text",
+		in:   "threadcreate profile: total 1\n1 @\n#\t0x0\n\n2 @ home\n",
+		pass: "threadcreate profile: total 1\n1 @\n#\t0x0\n\n2 @ home\n",
 	},
 	{
 		name: "windows line endings and paths",
@@ -225,6 +266,10 @@ func TestSyntaxErrors(t *testing.T) {
 		{"header then garbage", "goroutine 1 [running]:\n!!!\n", 2},
 		{"truncated after call", "\n\ngoroutine 1 [running]:\nmain.main()", 4},
 		{"bad profile frame", "1 @ 0x1\n#\tgarbage\n", 2},
+		{"debug=1 profile cut short", "goroutine profile: total 5\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n\n1 @ 0x1\n#\t0x1\tmain.g+0x1\t/x.go:2\n", 6},
+		{"debug=1 profile cut short before text", "goroutine profile: total 5\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n\nexit status 2\n", 5},
+		{"debug=1 records past the total", "goroutine profile: total 1\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 2},
+		{"debug=1 record of none", "0 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tc.in), Options{})

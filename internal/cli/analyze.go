@@ -1,11 +1,14 @@
 package cli
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +19,19 @@ import (
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/stack"
 )
+
+// details is the help text a command prints for -h after its summary.
+var details = map[string]string{
+	"analyze": `The input is a file, a URL (http://host:port, or host:port when no such
+file exists), or - for stdin. Without an input, analyze reads stdin when it
+is a pipe and prints this usage when it is a terminal.
+
+Source lines: for a file or stdin, the paths the dump names are read (your
+own machine's files), and the --source directories; for a URL, only the
+--source directories, never a path the remote service names.`,
+	"watch": `Source lines are read only from the --source directories, never from
+paths a watched service names.`,
+}
 
 // analyzeFlags are shared by analyze and demo.
 type analyzeFlags struct {
@@ -41,7 +57,7 @@ type analyzeFlags struct {
 func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 	fs := newFlags(e, fsName, "[flags] [FILE|URL|-]")
 	fs.StringVar(&a.format, "format", "text", "output `format`: text or json")
-	fs.Var(&a.sources, "source", "`dir`ectory to find source files in, by the longest matching path suffix (repeatable); the dump's own paths are tried too")
+	fs.Var(&a.sources, "source", "`dir`ectory to find source files in, by the longest matching path suffix (repeatable); for files and stdin the dump's own paths are tried too, for URLs only these")
 	fs.IntVar(&a.minCount, "min-count", 0, "report suspect groups only with at least `n` goroutines")
 	fs.IntVar(&a.minMinutes, "min-minutes", 0, "report suspect groups only when blocked at least `n` minutes")
 	fs.Var(&a.classes, "class", "report only these `classes` (comma-separated; see leakhound classes)")
@@ -79,17 +95,24 @@ func (a *analyzeFlags) check() error {
 // classifier returns a new classifier for one input. They share one
 // Source, so watch, which classifies a sample per target per interval,
 // reads each source file once, not once a sample.
-func (a *analyzeFlags) classifier() *classify.Classifier {
-	a.srcOnce.Do(func() { a.src = &classify.Source{Roots: a.sources, UseDumpPaths: true} })
+//
+// remote says the goroutines come from over the network: then the paths
+// they name are the remote service's to choose, and only the --source
+// roots the user named are read. A local dump names paths on the user's
+// own machine, and its own paths are read too.
+func (a *analyzeFlags) classifier(remote bool) *classify.Classifier {
+	a.srcOnce.Do(func() { a.src = &classify.Source{Roots: a.sources, UseDumpPaths: !remote} })
 	return classify.New(classify.Config{
 		Rules: a.ignores.rules, NoDefaultRules: a.noDefaults,
-		Source: a.src, KeepGoroutines: true,
+		// Only JSON lists every goroutine; text would keep a record per
+		// goroutine it never prints.
+		Source: a.src, KeepGoroutines: a.format == "json",
 	})
 }
 
 func (a *analyzeFlags) parseOptions(e *env) stack.Options {
 	return stack.Options{Lenient: a.lenient, Warn: func(err *stack.SyntaxError) {
-		fmt.Fprintf(e.stderr, "leakhound: warning: skipped %v\n", err)
+		fmt.Fprintf(e.stderr, "leakhound: warning: skipped %s\n", report.Escape(err.Error()))
 	}}
 }
 
@@ -98,35 +121,99 @@ func (a *analyzeFlags) remoteOptions(e *env) remote.Options {
 	return remote.Options{Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e)}
 }
 
-// filter applies --min-count, --min-minutes and --class. Proven leaks are
-// never filtered by count or age: the runtime's word is final.
-func (a *analyzeFlags) filter(r *classify.Report) { r.Keep(a.keep) }
+// keep is the filter of --min-count, --min-minutes and --class. Proven
+// leaks are never filtered by count or age: the runtime's word is final.
+func (a *analyzeFlags) keep(f *classify.Finding) bool { return a.hiddenBy(f) == "" }
 
-func (a *analyzeFlags) keep(f *classify.Finding) bool {
-	if len(a.classes) > 0 && !slices.Contains(a.classes, string(f.Class)) {
-		return false
+// hiddenBy names the flag that hides f, or "".
+func (a *analyzeFlags) hiddenBy(f *classify.Finding) string {
+	switch {
+	case len(a.classes) > 0 && !slices.Contains(a.classes, string(f.Class)):
+		return "--class " + strings.Join(a.classes, ",")
+	case f.Verdict != classify.Suspect:
+	case f.Count < a.minCount:
+		return "--min-count " + strconv.Itoa(a.minCount)
+	case f.MaxMinutes < a.minMinutes:
+		return "--min-minutes " + strconv.Itoa(a.minMinutes)
 	}
-	return f.Verdict != classify.Suspect || (f.Count >= a.minCount && f.MaxMinutes >= a.minMinutes)
+	return ""
+}
+
+// filter applies the flags to r and returns a note for each flag that hid
+// leaks or suspects, so that the totals never shrink in silence.
+func (a *analyzeFlags) filter(r *classify.Report) []string {
+	type hidden struct{ goroutines, groups int }
+	by := map[string]*hidden{}
+	var order []string
+	for _, f := range r.Findings {
+		flag := a.hiddenBy(f)
+		if flag == "" || f.Verdict == classify.OK {
+			continue
+		}
+		h := by[flag]
+		if h == nil {
+			h = &hidden{}
+			by[flag] = h
+			order = append(order, flag)
+		}
+		h.goroutines += f.Count
+		h.groups++
+	}
+	r.Keep(a.keep)
+	var notes []string
+	for _, flag := range order {
+		h := by[flag]
+		notes = append(notes, fmt.Sprintf("%s in %s of leaks or suspects hidden by %s", report.Plural(h.goroutines, "goroutine"), report.Plural(h.groups, "group"), flag))
+	}
+	return notes
+}
+
+// output is what render needs besides the report.
+type output struct {
+	name  string   // what was read
+	notes []string // what the input could not show
 }
 
 // render writes the report and returns the exit code it calls for.
-func (a *analyzeFlags) render(e *env, name string, r *classify.Report) int {
-	a.filter(r)
+func (a *analyzeFlags) render(e *env, out output, r *classify.Report) int {
+	notes := append(out.notes, a.filter(r)...)
 	var err error
 	if a.format == "json" {
-		err = report.JSON(e.stdout, name, r)
+		err = report.JSON(e.stdout, out.name, r)
 	} else {
 		color := a.color == "always" || (a.color == "auto" && report.Color(e.stdout))
-		err = report.Text(e.stdout, name, r, report.TextOptions{Color: color, Verbose: a.verbose})
+		opt := report.TextOptions{Color: color, Verbose: a.verbose, Notes: notes}
+		err = report.Text(e.stdout, out.name, r, opt)
 	}
 	if err != nil {
-		fmt.Fprintf(e.stderr, "leakhound: writing the report: %v\n", err)
-		return ExitError
+		return e.fail("", fmt.Errorf("writing the report: %v", err))
+	}
+	if a.format == "json" {
+		// JSON has no place for them; a person running it still learns
+		// what is missing.
+		for _, n := range notes {
+			fmt.Fprintf(e.stderr, "leakhound: %s\n", report.Escape(n))
+		}
 	}
 	if r.HasLeaks() {
 		return ExitLeaks
 	}
 	return ExitOK
+}
+
+// fetch reads a service, telling the user what a costly request costs and
+// how far a long one has come.
+func (a *analyzeFlags) fetch(e *env, target string, c *classify.Classifier) (*remote.Result, error) {
+	opt := a.remoteOptions(e)
+	opt.Notify = func(msg string) { fmt.Fprintf(e.stderr, "leakhound: %s\n", msg) }
+	last := time.Now()
+	opt.Progress = func(read, total int) {
+		if time.Since(last) >= time.Second {
+			last = time.Now()
+			fmt.Fprintf(e.stderr, "leakhound: read %d of %d goroutines\n", read, total)
+		}
+	}
+	return remote.Fetch(e.ctx, target, opt, c.Add)
 }
 
 func analyze(e *env, args []string) int {
@@ -137,32 +224,37 @@ func analyze(e *env, args []string) int {
 		return flagExit(fs, err)
 	}
 	if err := a.check(); err != nil {
-		fmt.Fprintf(e.stderr, "leakhound analyze: %v\n", err)
-		return ExitError
+		return e.fail("analyze", err)
 	}
 	if len(pos) > 1 {
-		fmt.Fprintf(e.stderr, "leakhound analyze: one input at a time, got %d: %s\n", len(pos), strings.Join(pos, " "))
-		return ExitError
+		return e.fail("analyze", fmt.Errorf("one input at a time, got %d: %s", len(pos), strings.Join(pos, " ")))
 	}
 	name := "-"
 	if len(pos) == 1 {
 		name = pos[0]
+	} else if e.stdinTerminal {
+		fmt.Fprintf(e.stderr, "leakhound analyze: no input: name a dump file or a URL, or pipe a dump in (analyze - reads what you type)\n")
+		fmt.Fprintf(e.stderr, "usage: leakhound analyze [flags] [FILE|URL|-]\nRun 'leakhound help analyze' for the flags.\n")
+		return ExitError
 	}
-	c := a.classifier()
-	if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
-		res, err := remote.Fetch(e.ctx, name, a.remoteOptions(e), c.Add)
+	if u, ok := asURL(name); ok {
+		c := a.classifier(true)
+		res, err := a.fetch(e, u, c)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "leakhound analyze: %v\n", err)
-			return ExitError
+			return e.fail("analyze", err)
 		}
-		return a.render(e, describe(name, res), c.Report())
+		return a.render(e, output{name: describe(u, res), notes: proofNote(res)}, c.Report())
 	}
+	c := a.classifier(false)
 	var r io.Reader = e.stdin
-	if name != "-" {
+	if name == "-" {
+		if e.stdinTerminal {
+			fmt.Fprintf(e.stderr, "leakhound analyze: reading a goroutine dump from the terminal; end it with Ctrl-D\n")
+		}
+	} else {
 		f, err := os.Open(name)
 		if err != nil {
-			fmt.Fprintf(e.stderr, "leakhound analyze: %v\n", err)
-			return ExitError
+			return e.fail("analyze", err)
 		}
 		defer f.Close()
 		r = f
@@ -175,14 +267,36 @@ func analyze(e *env, args []string) int {
 	}
 	n, err := input.Read(r, opt, c.Add)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "leakhound analyze: %s: %v\n", displayName(name), err)
-		return ExitError
+		return e.fail("analyze", fmt.Errorf("%s: %v", displayName(name), err))
 	}
 	if n == 0 {
-		fmt.Fprintf(e.stderr, "leakhound analyze: %v\n", input.ErrEmpty(displayName(name)))
-		return ExitError
+		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}
-	return a.render(e, displayName(name), c.Report())
+	return a.render(e, output{name: displayName(name)}, c.Report())
+}
+
+// asURL says whether an input names a service: an http(s) URL, or
+// host:port (127.0.0.1:6060, localhost:6060/debug/pprof/goroutine) when no
+// file of that name exists, as people type it after pprof's own examples.
+func asURL(name string) (string, bool) {
+	if strings.HasPrefix(name, "http://") || strings.HasPrefix(name, "https://") {
+		return name, true
+	}
+	if name == "-" || strings.Contains(name, "://") {
+		return "", false
+	}
+	if _, err := os.Stat(name); !errors.Is(err, os.ErrNotExist) {
+		return "", false
+	}
+	hostPort, _, _ := strings.Cut(name, "/")
+	host, port, err := net.SplitHostPort(hostPort)
+	if err != nil || host == "" || strings.ContainsAny(host, `\ `) {
+		return "", false
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
+		return "", false
+	}
+	return "http://" + name, true
 }
 
 func displayName(name string) string {
@@ -193,20 +307,33 @@ func displayName(name string) string {
 }
 
 // describe says what was read from a service, and what the report lacks
-// when only profiles were.
+// when only profiles were. The URL goes without its credentials.
 func describe(target string, res *remote.Result) string {
-	s := target
+	s := remote.Redact(target)
+	stacks := ""
+	if res.Stacks > 0 {
+		stacks = " in " + report.Plural(res.Stacks, "stack")
+	}
 	switch {
 	case res.Full && res.Proof:
 		s += " (full dump with the runtime's leak proof)"
 	case res.Full:
 		s += " (full dump)"
 	case res.Proof:
-		s += fmt.Sprintf(" (profile of %d goroutines with the runtime's leak proof; no ids or wait times above --full-below)", res.Count)
+		s += fmt.Sprintf(" (profile of %s%s with the runtime's leak proof; no ids or wait times above --full-below)", report.Plural(res.Count, "goroutine"), stacks)
 	default:
-		s += fmt.Sprintf(" (profile of %d goroutines; no ids or wait times above --full-below)", res.Count)
+		s += fmt.Sprintf(" (profile of %s%s; no ids or wait times)", report.Plural(res.Count, "goroutine"), stacks)
 	}
 	return s
+}
+
+// proofNote says, once, why nothing can be proven when the service has no
+// leak profile.
+func proofNote(res *remote.Result) []string {
+	if !res.NoProof {
+		return nil
+	}
+	return []string{"none proven: this service has no goroutineleak profile, which needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile"}
 }
 
 // ruleList is the repeatable --ignore flag.

@@ -11,6 +11,9 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
+
+	"github.com/leakhound/leakhound/report"
 )
 
 // Exit codes, the same for every subcommand so CI can gate on them.
@@ -26,6 +29,13 @@ type env struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	// stdinTerminal is set when stdin is a terminal, where nobody may be
+	// about to type a dump.
+	stdinTerminal bool
+	// nextRound, when set, replaces watch's clock: it is called after
+	// each round with the round's number and says whether to sample
+	// again (at once) or to finish. Tests drive watch with it.
+	nextRound func(round int) bool
 }
 
 type command struct {
@@ -55,14 +65,22 @@ func init() {
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{ctx: ctx, stdin: stdin, stdout: stdout, stderr: stderr, stdinTerminal: terminal(stdin)}
+	return e.main(args)
+}
+
+func (e *env) main(args []string) int {
+	stderr, stdout := e.stderr, e.stdout
 	if len(args) == 0 {
 		usage(stderr)
 		return ExitError
 	}
 	name := args[0]
 	switch name {
-	case "-h", "-help", "--help":
+	case "-h", "-help", "--help", "help":
+		if name == "help" && len(args) > 1 {
+			break
+		}
 		usage(stdout)
 		return ExitOK
 	}
@@ -88,7 +106,17 @@ func help(e *env, args []string) int {
 		usage(e.stdout)
 		return ExitOK
 	}
-	return Main([]string{args[0], "-h"}, e.stdin, e.stdout, e.stderr)
+	return e.main([]string{args[0], "-h"})
+}
+
+// terminal reports whether f is a terminal (a character device).
+func terminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := file.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // parseFlags parses flags wherever they stand among the arguments, so
@@ -101,6 +129,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		args = fs.Args()
 		if len(args) == 0 {
+			usagesMu.Lock()
+			delete(usages, fs)
+			usagesMu.Unlock()
 			return pos, nil
 		}
 		pos = append(pos, args[0])
@@ -111,29 +142,49 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 func newFlags(e *env, name, args string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	// A wrong flag gets the flag package's one-line error and no more;
-	// the full usage is for -h (see flagExit).
+	// flagExit prints the usage: the short form after a wrong flag, the
+	// full one for -h.
 	fs.Usage = func() {}
-	usages[fs] = func() {
-		fmt.Fprintf(fs.Output(), "Usage: leakhound %s %s\n", name, args)
-		for _, c := range commands {
-			if c.name == name {
-				fmt.Fprintf(fs.Output(), "\n%s.\n", upper(c.summary))
-			}
-		}
-		n := 0
-		fs.VisitAll(func(*flag.Flag) { n++ })
-		if n > 0 {
-			fmt.Fprintf(fs.Output(), "\nFlags:\n")
-			fs.PrintDefaults()
-		}
-	}
+	usagesMu.Lock()
+	defer usagesMu.Unlock()
+	usages[fs] = usageOf{e: e, name: name, args: args}
 	return fs
 }
 
-// usages holds each flag set's full usage, printed for -h.
-var usages = map[*flag.FlagSet]func(){}
+// usageOf is what a flag set's usage needs.
+type usageOf struct {
+	e          *env
+	name, args string
+}
 
+// usages holds each flag set's usage, printed by flagExit.
+var (
+	usagesMu sync.Mutex
+	usages   = map[*flag.FlagSet]usageOf{}
+)
+
+// full prints the usage of a command for -h, on stdout: it is what was
+// asked for.
+func (u usageOf) full(fs *flag.FlagSet) {
+	w := u.e.stdout
+	fmt.Fprintf(w, "Usage: leakhound %s %s\n", u.name, u.args)
+	for _, c := range commands {
+		if c.name == u.name {
+			fmt.Fprintf(w, "\n%s.\n", upper(c.summary))
+		}
+	}
+	if more := details[u.name]; more != "" {
+		fmt.Fprintf(w, "\n%s\n", more)
+	}
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	if n > 0 {
+		fmt.Fprintf(w, "\nFlags:\n")
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		fs.SetOutput(u.e.stderr)
+	}
+}
 func upper(s string) string {
 	if s == "" {
 		return s
@@ -142,11 +193,28 @@ func upper(s string) string {
 }
 
 // flagExit turns a flag error into an exit code: help is not an error.
+// After the flag package's one-line error, a wrong flag gets the short
+// usage, as the go command gives it.
 func flagExit(fs *flag.FlagSet, err error) int {
+	usagesMu.Lock()
+	u := usages[fs]
+	delete(usages, fs)
+	usagesMu.Unlock()
 	if errors.Is(err, flag.ErrHelp) {
-		usages[fs]()
+		u.full(fs)
 		return ExitOK
 	}
+	fmt.Fprintf(u.e.stderr, "usage: leakhound %s %s\nRun 'leakhound help %s' for the flags.\n", u.name, u.args, u.name)
+	return ExitError
+}
+
+// fail prints err as the one line of a failing command, escaped: errors
+// quote file names, URLs and lines of the input.
+func (e *env) fail(cmd string, err error) int {
+	if cmd != "" {
+		cmd = " " + cmd
+	}
+	fmt.Fprintf(e.stderr, "leakhound%s: %s\n", cmd, report.Escape(err.Error()))
 	return ExitError
 }
 

@@ -35,13 +35,29 @@ func TestHelpListsEveryCommand(t *testing.T) {
 		if !strings.Contains(out, "leakhound "+c.name) {
 			t.Errorf("--help does not list %s:\n%s", c.name, out)
 		}
-		// vet prints leakvet's own usage, the same for both commands.
-		if code, _, errOut := run(t, "", c.name, "-h"); code != ExitOK || (c.name != "version" && c.name != "help" && !strings.Contains(strings.ToLower(errOut), "usage: leak")) {
-			t.Errorf("%s -h: exit %d, %q", c.name, code, errOut)
+		// Help is what was asked for: on stdout, exit 0. vet prints
+		// leakvet's own usage, the same for both commands.
+		for _, args := range [][]string{{c.name, "-h"}, {c.name, "--help"}, {"help", c.name}} {
+			if code, out, errOut := run(t, "", args...); code != ExitOK || errOut != "" || (c.name != "version" && c.name != "help" && !strings.Contains(strings.ToLower(out), "usage: leak")) {
+				t.Errorf("%s: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+			}
+		}
+	}
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}} {
+		if code, out, errOut := run(t, "", args...); code != ExitOK || errOut != "" || !strings.Contains(out, "leakhound analyze") {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q", args, code, out, errOut)
 		}
 	}
 	if code, _, errOut := run(t, "", "frobnicate"); code != ExitError || !strings.Contains(errOut, `unknown command "frobnicate"`) {
 		t.Errorf("unknown command: exit %d, %q", code, errOut)
+	}
+	// A wrong flag: the flag's error, then the short usage, on stderr.
+	for _, cmd := range []string{"analyze", "watch", "demo", "classes"} {
+		code, out, errOut := run(t, "", cmd, "--frob")
+		if code != ExitError || out != "" || !strings.Contains(errOut, "flag provided but not defined: -frob") ||
+			!strings.Contains(errOut, "usage: leakhound "+cmd) || !strings.Contains(errOut, "leakhound help "+cmd) {
+			t.Errorf("%s --frob: exit %d, stdout %q, stderr %q", cmd, code, out, errOut)
+		}
 	}
 }
 
@@ -134,7 +150,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 		{"hanging", "", []string{"analyze", "--timeout", "300ms", hang.URL}, "no complete answer within 300ms"},
 		{"bad format", "", []string{"analyze", "--format", "xml"}, `--format "xml": want text or json`},
 		{"bad class", "", []string{"analyze", "--class", "nope"}, `--class "nope": not a class`},
-		{"bad rule", "", []string{"analyze", "--ignore", "/[/"}, "rule"},
+		{"bad rule", "", []string{"analyze", "--ignore", "/[/"}, "rule \"/[/\""},
 		{"unknown flag", "", []string{"analyze", "--frob"}, "flag provided but not defined: -frob"},
 		{"two inputs", "", []string{"analyze", "a", "b"}, "one input at a time"},
 	} {
@@ -144,7 +160,7 @@ func TestAnalyzeBadInput(t *testing.T) {
 			if code != ExitError || !strings.Contains(errOut, tc.want) {
 				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, tc.want)
 			}
-			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 && tc.name != "unknown flag" {
+			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 && tc.name != "unknown flag" && tc.name != "bad rule" {
 				t.Errorf("error is %d lines, want one: %q", n+1, errOut)
 			}
 			if time.Since(start) > 5*time.Second {
@@ -206,9 +222,15 @@ func TestAnalyzeURL(t *testing.T) {
 			t.Errorf("%s: exit %d, %s", profile, code, errOut)
 		}
 	}
+	// The service names its source files; a URL's are read only under the
+	// roots given with --source.
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, full := range []string{"always", "never"} {
 		t.Run(full, func(t *testing.T) {
-			code, out, errOut := run(t, "", "analyze", "--format", "json", "--full", full, svc.URL())
+			code, out, errOut := run(t, "", "analyze", "--format", "json", "--full", full, "--source", root, svc.URL())
 			if code != ExitLeaks {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}

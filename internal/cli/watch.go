@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,14 +17,17 @@ import (
 
 // target is one service under watch.
 type target struct {
-	url     string
-	tracker *monitor.Tracker
-	samples int
-	errs    int
-	lastErr error // of the last round; nil when it answered
-	input   string
-	total   int
-	outages int // times it stopped answering and came back
+	url         string // as given, credentials and all, for the requests
+	shown       string // without credentials, for people and JSON
+	tracker     *monitor.Tracker
+	samples     int
+	errs        int
+	lastErr     error // of the last round; nil when it answered
+	input       string
+	total       int
+	outages     int  // times it stopped answering and came back
+	noProof     bool // it has no goroutineleak profile
+	toldNoProof bool
 }
 
 // watch polls services on an interval, shows their goroutine groups over
@@ -42,24 +44,21 @@ func watch(e *env, args []string) int {
 		return flagExit(fs, err)
 	}
 	if err := a.check(); err != nil {
-		fmt.Fprintf(e.stderr, "leakhound watch: %v\n", err)
-		return ExitError
+		return e.fail("watch", err)
 	}
 	if len(urls) == 0 {
-		fmt.Fprintf(e.stderr, "leakhound watch: name at least one service URL, e.g. http://127.0.0.1:6060\n")
-		return ExitError
+		return e.fail("watch", fmt.Errorf("name at least one service URL, e.g. http://127.0.0.1:6060"))
 	}
 	if *interval <= 0 || *rise < 1 {
-		fmt.Fprintf(e.stderr, "leakhound watch: --interval must be positive and --rise at least 1\n")
-		return ExitError
+		return e.fail("watch", fmt.Errorf("--interval must be positive and --rise at least 1"))
 	}
 	targets := make([]*target, len(urls))
-	for i, u := range urls {
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			fmt.Fprintf(e.stderr, "leakhound watch: %s: not an http(s) URL\n", u)
-			return ExitError
+	for i, raw := range urls {
+		u, ok := asURL(raw)
+		if !ok {
+			return e.fail("watch", fmt.Errorf("%s: not an http(s) URL", remote.Redact(raw)))
 		}
-		targets[i] = &target{url: u, tracker: monitor.NewTracker(monitor.TrackerConfig{Rise: *rise})}
+		targets[i] = &target{url: u, shown: remote.Redact(u), tracker: monitor.NewTracker(monitor.TrackerConfig{Rise: *rise})}
 	}
 	opt := a.remoteOptions(e)
 	// A request may not outlast the interval, or one slow service would
@@ -85,6 +84,12 @@ func watch(e *env, args []string) int {
 		} else if a.format == "text" {
 			progress(e.stderr, targets, round)
 		}
+		if e.nextRound != nil {
+			if e.nextRound(round) {
+				continue
+			}
+			break
+		}
 		select {
 		case <-tick.C:
 			continue
@@ -101,8 +106,7 @@ func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
 	var wg sync.WaitGroup
 	for _, t := range targets {
 		wg.Go(func() {
-			c := a.classifier()
-			res, err := remote.Fetch(e.ctx, t.url, opt, c.Add)
+			res, r, err := sample(e, a, opt, t)
 			now := time.Now()
 			if err != nil {
 				if t.lastErr == nil && t.samples > 0 {
@@ -120,7 +124,7 @@ func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
 			t.lastErr = nil
 			t.samples++
 			t.input = describe(t.url, res)
-			r := c.Report()
+			t.noProof = res.NoProof
 			t.total = r.Total
 			// A new process between two answered samples shows in the
 			// profile's process identity.
@@ -130,12 +134,29 @@ func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
 	wg.Wait()
 }
 
+// sample reads one target once. Whatever a target serves, it costs that
+// target alone: even a fault of leakhound's own on its answer is that
+// target's error, and the others are watched on.
+func sample(e *env, a *analyzeFlags, opt remote.Options, t *target) (res *remote.Result, r *classify.Report, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, r, err = nil, nil, fmt.Errorf("%s: leakhound failed on its answer (a bug, please report it): %v", t.shown, p)
+		}
+	}()
+	c := a.classifier(true)
+	res, err = remote.Fetch(e.ctx, t.url, opt, c.Add)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res, c.Report(), nil
+}
+
 // progress prints one line per round when the output is not a terminal.
 func progress(w io.Writer, targets []*target, round int) {
 	var parts []string
 	for _, t := range targets {
 		if t.lastErr != nil {
-			parts = append(parts, fmt.Sprintf("%s: down (%v)", t.url, t.lastErr))
+			parts = append(parts, fmt.Sprintf("%s: down (%v)", t.shown, t.lastErr))
 			continue
 		}
 		growing := 0
@@ -144,10 +165,19 @@ func progress(w io.Writer, targets []*target, round int) {
 				growing++
 			}
 		}
-		parts = append(parts, fmt.Sprintf("%s: %d goroutines, %d growing groups", t.url, t.total, growing))
+		parts = append(parts, fmt.Sprintf("%s: %s, %s", t.shown, report.Plural(t.total, "goroutine"), report.Plural(growing, "growing group")))
 	}
-	fmt.Fprintf(w, "%s sample %d: %s\n", time.Now().Format("15:04:05"), round, strings.Join(parts, "; "))
+	fmt.Fprintf(w, "%s sample %d: %s\n", time.Now().Format("15:04:05"), round, report.Escape(strings.Join(parts, "; ")))
+	for _, t := range targets {
+		if t.noProof && !t.toldNoProof {
+			t.toldNoProof = true
+			fmt.Fprintf(w, "leakhound watch: %s: %s\n", t.shown, noProofText)
+		}
+	}
 }
+
+// noProofText says once why a target's groups are never proven.
+var noProofText = "none proven: no goroutineleak profile, which needs Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile"
 
 // view draws the live terminal view: per target, its top groups with
 // their counts over time.
@@ -160,17 +190,20 @@ func view(w io.Writer, targets []*target, top int, elapsed time.Duration, color 
 	}
 	fmt.Fprintf(w, "leakhound watch  %s elapsed  (Ctrl-C ends with the report)\n\n", elapsed.Round(time.Second))
 	for _, t := range targets {
-		fmt.Fprintf(w, "%s", p("1", t.url))
+		fmt.Fprintf(w, "%s", p("1", report.Escape(t.shown)))
 		switch {
 		case t.lastErr != nil:
-			fmt.Fprintf(w, "  %s %v\n\n", p("1;31", "DOWN"), t.lastErr)
+			fmt.Fprintf(w, "  %s %s\n\n", p("1;31", "DOWN"), report.Escape(t.lastErr.Error()))
 			continue
 		default:
-			fmt.Fprintf(w, "  %d goroutines, %d samples", t.total, t.samples)
+			fmt.Fprintf(w, "  %s, %s", report.Plural(t.total, "goroutine"), report.Plural(t.samples, "sample"))
 			if n := len(t.tracker.Restarts()); n > 0 {
-				fmt.Fprintf(w, ", %d restarts", n)
+				fmt.Fprintf(w, ", %s", report.Plural(n, "restart"))
 			}
 			fmt.Fprintln(w)
+			if t.noProof {
+				fmt.Fprintf(w, "  %s\n", noProofText)
+			}
 		}
 		shown := 0
 		for _, g := range t.tracker.Groups() {
@@ -190,7 +223,7 @@ func view(w io.Writer, targets []*target, top int, elapsed time.Duration, color 
 			case g.Old:
 				tag = p("33", "OLD    ")
 			}
-			fmt.Fprintf(w, "  %s %-22s %-40s %s %d", tag, g.Key.Class, place(g.Key.Blocked), spark(g.History), g.Count)
+			fmt.Fprintf(w, "  %s %-22s %-40s %s %d", tag, report.Escape(string(g.Key.Class)), place(g.Key.Blocked), spark(g.History), g.Count)
 			if g.Growth != 0 {
 				fmt.Fprintf(w, " (%+d)", g.Growth)
 			}
@@ -205,8 +238,9 @@ func place(l classify.Location) string {
 	if l.File != "" {
 		s = fmt.Sprintf("%s:%d %s", filepath.Base(l.File), l.Line, s)
 	}
-	if len(s) > 40 {
-		s = s[:39] + "…"
+	s = report.Escape(s)
+	if r := []rune(s); len(r) > 40 {
+		s = string(r[:39]) + "…"
 	}
 	return s
 }
@@ -241,6 +275,10 @@ type watched struct {
 	LastErr  string         `json:"last_error,omitempty"`
 	Restarts []time.Time    `json:"restarts,omitempty"`
 	Groups   []watchedGroup `json:"groups"`
+	// Suspects are the suspect findings of the last sample that did not
+	// grow, wait long or get proven over the watch.
+	Suspects []*classify.Finding `json:"suspects,omitempty"`
+	NoProof  bool                `json:"no_proof,omitempty"`
 }
 
 type watchedGroup struct {
@@ -252,55 +290,49 @@ type watchedGroup struct {
 }
 
 // finish prints the report of what grew and returns the exit code: 1 when a
-// group grew, stayed blocked for long or was proven, 2 when a service never
-// answered, else 0.
+// group grew, stayed blocked for long or was proven, or the last sample
+// held suspects; 2 when a service never answered; else 0.
 func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
 	code := ExitOK
 	var docs []watched
 	for _, t := range targets {
-		w := watched{URL: t.url, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}}
+		w := watched{URL: t.shown, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}, NoProof: t.noProof}
 		if t.lastErr != nil {
 			w.LastErr = t.lastErr.Error()
 		}
 		if t.samples == 0 {
 			code = ExitError
 		}
-		r := &classify.Report{}
+		// The header counts what the last sample held; the findings are
+		// the groups that grew, waited long or were proven over the watch.
+		r := &classify.Report{Total: t.total}
+		reported := map[monitor.Key]bool{}
 		for _, g := range t.tracker.Groups() {
 			if !g.Leaking() || !a.keep(g.Finding) {
 				continue
 			}
-			if code == ExitOK {
-				code = ExitLeaks
-			}
+			reported[g.Key] = true
 			w.Groups = append(w.Groups, watchedGroup{g.Finding, g.Growing, g.Old, g.Growth, g.History})
 			r.Findings = append(r.Findings, g.Finding)
-			r.Total += g.Count
 			if g.Proven {
 				r.Leaks += g.Count
 			} else {
 				r.Suspects += g.Count
 			}
 		}
+		if _, last := t.tracker.Latest(); last != nil {
+			for _, f := range last.Findings {
+				if f.Verdict != classify.OK && !reported[monitor.KeyOf(f)] && a.keep(f) {
+					w.Suspects = append(w.Suspects, f)
+				}
+			}
+		}
+		if (len(w.Groups) > 0 || len(w.Suspects) > 0) && code == ExitOK {
+			code = ExitLeaks
+		}
 		docs = append(docs, w)
 		if a.format == "text" {
-			fmt.Fprintf(e.stdout, "\n== %s: %d samples", t.url, t.samples)
-			if t.errs > 0 {
-				fmt.Fprintf(e.stdout, ", %d failed (last: %v)", t.errs, t.lastErr)
-			}
-			if n := len(w.Restarts); n > 0 {
-				fmt.Fprintf(e.stdout, ", %d restarts", n)
-			}
-			fmt.Fprintln(e.stdout)
-			if len(r.Findings) == 0 {
-				fmt.Fprintf(e.stdout, "no group grew\n")
-				continue
-			}
-			for _, g := range w.Groups {
-				fmt.Fprintf(e.stdout, "%s: %d -> %d goroutines over %d samples\n", monitor.KeyOf(g.Finding), g.History[0].Count, g.Finding.Count, len(g.History))
-			}
-			fmt.Fprintln(e.stdout)
-			report.Text(e.stdout, t.url, r, report.TextOptions{Color: color})
+			finishText(e.stdout, t, w, r, color)
 		}
 	}
 	if a.format == "json" {
@@ -311,4 +343,51 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
 		}
 	}
 	return code
+}
+
+// maxSuspectLines bounds the suspects listed per target at the end.
+const maxSuspectLines = 10
+
+func finishText(out io.Writer, t *target, w watched, r *classify.Report, color bool) {
+	fmt.Fprintf(out, "\n== %s: %s", report.Escape(t.shown), report.Plural(t.samples, "sample"))
+	if t.errs > 0 {
+		fmt.Fprintf(out, ", %d failed (last: %s)", t.errs, report.Escape(fmt.Sprint(t.lastErr)))
+	}
+	if n := len(w.Restarts); n > 0 {
+		fmt.Fprintf(out, ", %s", report.Plural(n, "restart"))
+	}
+	fmt.Fprintln(out)
+	var notes []string
+	if t.noProof {
+		notes = append(notes, noProofText)
+	}
+	if len(r.Findings) == 0 {
+		fmt.Fprintf(out, "no group grew, waited long or was proven leaked over %s\n", report.Plural(t.samples, "sample"))
+	} else {
+		for _, g := range w.Groups {
+			fmt.Fprintf(out, "%s: %d -> %d goroutines over %s\n", report.Escape(monitor.KeyOf(g.Finding).String()), g.History[0].Count, g.Finding.Count, report.Plural(len(g.History), "sample"))
+		}
+		fmt.Fprintln(out)
+		report.Text(out, t.input, r, report.TextOptions{Color: color, Notes: notes})
+		notes = nil
+	}
+	for _, n := range notes {
+		fmt.Fprintln(out, report.Escape(n))
+	}
+	if len(w.Suspects) == 0 {
+		return
+	}
+	n := 0
+	for _, f := range w.Suspects {
+		n += f.Count
+	}
+	fmt.Fprintf(out, "the last sample also holds %s in %s that did not grow (leakhound analyze %s explains them):\n",
+		report.Plural(n, "suspect goroutine"), report.Plural(len(w.Suspects), "group"), report.Escape(t.shown))
+	for i, f := range w.Suspects {
+		if i == maxSuspectLines {
+			fmt.Fprintf(out, "  ... and %s more\n", report.Plural(len(w.Suspects)-i, "group"))
+			break
+		}
+		fmt.Fprintf(out, "  %-8s %-22s %-40s %s\n", strings.ToUpper(string(f.Verdict)), report.Escape(string(f.Class)), place(f.BlockedAt), report.Plural(f.Count, "goroutine"))
+	}
 }

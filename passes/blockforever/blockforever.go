@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
 )
 
@@ -49,7 +50,8 @@ func run(pass *analysis.Pass) (any, error) {
 					End: n.End(),
 					Message: fmt.Sprintf("%s: select {} blocks this goroutine forever and nothing can stop it; "+
 						"wait on ctx.Done() or on a channel the owner closes", classify.SelectForever),
-					URL: url,
+					URL:      url,
+					Category: category.Of(pass, n.Pos(), false),
 				})
 			}
 		case *ast.UnaryExpr:
@@ -79,7 +81,8 @@ func check(pass *analysis.Pass, x ast.Expr, pos token.Pos, what string) {
 				Pos: pos, End: x.End(),
 				Message: fmt.Sprintf("%s: this %s from a nil channel blocks the goroutine forever; "+
 					"wait on ctx.Done() or on a channel the owner closes", classify.NilChannelReceive, what),
-				URL: url,
+				URL:      url,
+				Category: category.Of(pass, pos, false),
 			})
 		}
 		return
@@ -90,7 +93,8 @@ func check(pass *analysis.Pass, x ast.Expr, pos token.Pos, what string) {
 				Pos: pos, End: x.End(),
 				Message: fmt.Sprintf("%s: this %s from a channel made on the spot blocks the goroutine forever: nothing else can reach it to send or close; "+
 					"wait on ctx.Done() or on a channel the owner closes", classify.ReceiveNoSender, what),
-				URL: url,
+				URL:      url,
+				Category: category.Of(pass, pos, false),
 			})
 		}
 	}

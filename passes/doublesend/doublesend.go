@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"go/ast"
 	"go/token"
+	"go/types"
 
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
 )
 
@@ -96,7 +98,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			End: second.Node.End(),
 			Message: fmt.Sprintf("%s: the goroutine blocks forever on this send %s: the only receive of %s (line %d) takes one value; %s",
 				classify.SendNoReceiver, when, c.Name(), pass.Fset.Position(recv.Pos()).Line, advice),
-			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#doublesend",
+			URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#doublesend",
+			Category: category.Of(pass, second.Pos(), failedFirst(pass, res, c, first, recv)),
 		}
 		if edit, ok := returnEdit(pass, lit, first); ok && second != first {
 			d.SuggestedFixes = []analysis.SuggestedFix{{
@@ -174,4 +177,40 @@ func everyPass(send chanuse.Cursor) bool {
 		})
 		return !skips
 	}
+}
+
+// failedFirst reports whether the first send reports a failure (an error
+// value that is not nil) and the owner, having received it, can go on to
+// fail the test: the second send then blocks only on a failed test's path.
+func failedFirst(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, first, recv *chanuse.Op) bool {
+	s, ok := first.Node.(*ast.SendStmt)
+	if !ok {
+		return false
+	}
+	if id, ok := ast.Unparen(s.Value).(*ast.Ident); ok && id.Name == "nil" {
+		return false
+	}
+	errType := types.Universe.Lookup("error").Type().Underlying().(*types.Interface)
+	if t := pass.TypesInfo.TypeOf(s.Value); t == nil || !types.Implements(t, errType) {
+		return false
+	}
+	fails := false
+	w := &chanuse.Walk{Stop: func(ast.Node) bool { return false }, Info: pass.TypesInfo}
+	w.Exits(res.CFG(c.Body), recvStmt(res, c, recv), func(e *chanuse.Exit) bool {
+		fails = e.Failed
+		return !fails
+	})
+	return fails
+}
+
+// recvStmt returns the node of the owner's CFG that holds the receive.
+func recvStmt(res *chanuse.Result, c *chanuse.Chan, recv *chanuse.Op) ast.Node {
+	for _, b := range res.CFG(c.Body).Blocks {
+		for _, n := range b.Nodes {
+			if n == recv.Node || chanuse.Contains(n, recv.Node) {
+				return n
+			}
+		}
+	}
+	return nil
 }

@@ -12,10 +12,16 @@ import (
 	"github.com/leakhound/leakhound/classify"
 )
 
-// printText writes one line per finding, in the file:line:col: form of go vet.
+// printText writes one line per finding, in the file:line:col: form of go
+// vet, in the order given (Run puts production code first); a finding in
+// a test ends with its category in brackets.
 func printText(w io.Writer, findings []Finding, _ string) error {
 	for _, f := range findings {
-		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s\n", f.File, f.Line, f.Column, f.Message); err != nil {
+		tag := ""
+		if f.Category != Production && f.Category != "" {
+			tag = " [" + f.Category + "]"
+		}
+		if _, err := fmt.Fprintf(w, "%s:%d:%d: %s%s\n", f.File, f.Line, f.Column, f.Message, tag); err != nil {
 			return err
 		}
 	}
@@ -125,8 +131,12 @@ func printSARIF(w io.Writer, findings []Finding, base string) error {
 			Message:   sarifText{f.Message},
 			Locations: []sarifLocation{{sarifPhysical{artifact(f.File), sarifRegion{f.Line, f.Column, f.EndLine, f.EndColumn}}}},
 		}
+		r.Properties = map[string]any{"category": f.Category}
 		if f.Class != "" {
-			r.Properties = map[string]any{"class": f.Class}
+			r.Properties["class"] = f.Class
+		}
+		if f.Category == FailedTest {
+			r.Level = "note" // the test fails anyway; the leak goes with the failure
 		}
 		for _, fix := range f.Fixes {
 			sf := sarifFix{Description: sarifText{fix.Message}}

@@ -24,11 +24,16 @@ const (
 	ExitError = 2 // bad arguments, or packages that do not load or type-check
 )
 
-const usage = `usage: leakvet [--format text|json|sarif] [--tests=false] [--disable a,b] [--tags t1,t2] [--dir DIR] [packages]
+const usage = `usage: leakvet [--format text|json|sarif] [--show production,test,failed-test|all] [--tests=false] [--disable a,b] [--tags t1,t2] [--dir DIR] [packages]
 
 leakvet reports goroutine-leak patterns in Go source: sends nobody receives,
 channels nothing closes, nil channels, select {}, and returns that skip an
 Unlock, a wg.Done() or a context's cancel. Packages default to ./...
+
+Each finding has a category: production (code that is not a test), test
+(a test, on a path on which it passes) or failed-test (only on a path on
+which the test has already failed). --show picks those printed; the
+default leaves out failed-test. Production findings are printed first.
 
 Exit status: 0 no finding, 1 findings, 2 error.
 It also runs as a vet tool: go vet -vettool=$(command -v leakvet) ./...
@@ -36,8 +41,12 @@ It also runs as a vet tool: go vet -vettool=$(command -v leakvet) ./...
 
 // A Finding is one diagnostic with its position resolved.
 type Finding struct {
-	Analyzer  string `json:"analyzer"`
-	Class     string `json:"class,omitempty"`
+	Analyzer string `json:"analyzer"`
+	Class    string `json:"class,omitempty"`
+	// Category says where the leak happens: production, test (a path on
+	// which the test passes) or failed-test (only a path on which it has
+	// already failed).
+	Category  string `json:"category"`
 	File      string `json:"file"`
 	Line      int    `json:"line"`
 	Column    int    `json:"column"`
@@ -78,6 +87,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	dir := fs.String("dir", "", "run the build in `directory` (default: the current one)")
 	disable := fs.String("disable", "", "comma-separated `analyzers` not to run (e.g. lostcancel)")
 	tags := fs.String("tags", "", "comma-separated build `tags`, as for go build (-tags integration)")
+	showFlag := fs.String("show", strings.Join(DefaultShow, ","), "comma-separated `categories` of findings to print: production, test, failed-test, or all")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitClean
@@ -94,6 +104,11 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		print = printSARIF
 	default:
 		fmt.Fprintf(stderr, "leakvet: unknown --format %q: want text, json or sarif\n", *format)
+		return ExitError
+	}
+	show, err := ParseShow(*showFlag)
+	if err != nil {
+		fmt.Fprintf(stderr, "leakvet: --show: %v\n", err)
 		return ExitError
 	}
 	patterns := fs.Args()
@@ -120,6 +135,20 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	if err != nil && !errors.As(err, &partial) {
 		fmt.Fprintf(stderr, "leakvet: %v\n", err)
 		return ExitError
+	}
+	hidden := make(map[string]int)
+	findings = slices.DeleteFunc(findings, func(f Finding) bool {
+		if slices.Contains(show, f.Category) {
+			return false
+		}
+		hidden[f.Category]++
+		return true
+	})
+	slices.SortStableFunc(findings, byCategory)
+	for _, c := range []string{Production, Test, FailedTest} {
+		if n := hidden[c]; n > 0 {
+			fmt.Fprintf(stderr, "leakvet: %d %s not shown (--show all prints them)\n", n, plural(n, c))
+		}
 	}
 	// Findings in the packages that loaded are printed even when others did not.
 	if perr := print(stdout, findings, base); perr != nil {
@@ -154,7 +183,8 @@ func (e *PartialError) Error() string {
 }
 
 // Check loads the packages matching patterns in dir and returns the
-// findings of Analyzers over them, sorted by position and without the
+// findings of Analyzers over them, of every category, sorted by position
+// and without the
 // duplicates that a package and its test variant share. Package errors are
 // written to errw; if any package has one, the findings of the others are
 // returned with a *PartialError.
@@ -319,6 +349,7 @@ func collect(graph *checker.Graph, dir string) []Finding {
 				end = fset.Position(d.End)
 			}
 			k := key{pos.Filename, pos.Line, pos.Column, d.Message}
+			cat := categoryOf(fset, d)
 			if seen[k] || skip.suppressed(pos.Filename, pos.Line, act.Analyzer.Name) {
 				continue // the same file in a package and its test variant, or silenced
 			}
@@ -326,6 +357,7 @@ func collect(graph *checker.Graph, dir string) []Finding {
 			f := Finding{
 				Analyzer:  act.Analyzer.Name,
 				Class:     string(ClassOf(act.Analyzer.Name, d.Message)),
+				Category:  cat,
 				File:      relative(dir, pos.Filename),
 				Line:      pos.Line,
 				Column:    pos.Column,
@@ -397,4 +429,17 @@ func goListError(err error) error {
 	}
 	msg, _, _ = strings.Cut(strings.TrimSpace(msg), "\n")
 	return errors.New(msg)
+}
+
+// plural names n findings of category c.
+func plural(n int, c string) string {
+	what := map[string]string{
+		Production: "finding in production code",
+		Test:       "finding on a path where a test passes",
+		FailedTest: "finding only on a path where a test has already failed",
+	}[c]
+	if n != 1 {
+		what = strings.Replace(what, "finding", "findings", 1)
+	}
+	return what
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -274,5 +275,55 @@ func TestGoListError(t *testing.T) {
 	if code != leakvet.ExitError || !strings.HasPrefix(msg, "leakvet: go: ") || !strings.Contains(msg, "missing") ||
 		strings.Contains(msg, "exit status") || strings.Count(msg, "\n") != 1 {
 		t.Errorf("exit %d, stderr %q", code, msg)
+	}
+}
+
+// TestShow: findings carry their category; the default leaves out those
+// only on a failed test's path and says how many; production comes first
+// although its file sorts last; --show picks categories.
+func TestShow(t *testing.T) {
+	out, errw, code := run(t, "./ranked")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if code != leakvet.ExitFound || len(lines) != 2 ||
+		!strings.HasPrefix(lines[0], "ranked/wait.go:13:") || strings.HasSuffix(lines[0], "]") ||
+		!strings.HasPrefix(lines[1], "ranked/ranked_test.go:13:") || !strings.HasSuffix(lines[1], " [test]") {
+		t.Errorf("default: exit %d, stdout:\n%s", code, out)
+	}
+	if !strings.Contains(errw, "1 finding only on a path where a test has already failed not shown") {
+		t.Errorf("default: stderr does not count the finding left out:\n%s", errw)
+	}
+
+	out, errw, code = run(t, "--show", "all", "--format", "json", "./ranked")
+	var r leakvet.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != leakvet.ExitFound {
+		t.Fatalf("--show all: exit %d, %v; stderr:\n%s", code, err, errw)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%s:%d %s", f.File, f.Line, f.Category))
+	}
+	want := []string{"ranked/wait.go:13 production", "ranked/ranked_test.go:13 test", "ranked/ranked_test.go:20 failed-test"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("--show all: findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	out, _, code = run(t, "--show", "failed-test", "./ranked")
+	if code != leakvet.ExitFound || strings.Count(out, "\n") != 1 || !strings.Contains(out, "ranked_test.go:20:") || !strings.Contains(out, "[failed-test]") {
+		t.Errorf("--show failed-test: exit %d, stdout:\n%s", code, out)
+	}
+	out, errw, code = run(t, "--show", "production", "./ranked")
+	if code != leakvet.ExitFound || strings.Count(out, "\n") != 1 || !strings.Contains(errw, "1 finding on a path where a test passes not shown") {
+		t.Errorf("--show production: exit %d, stdout:\n%s\nstderr:\n%s", code, out, errw)
+	}
+	_, errw, code = run(t, "--show", "prod", "./ranked")
+	if code != leakvet.ExitError || !strings.Contains(errw, `--show: no category "prod"`) {
+		t.Errorf("--show prod: exit %d, stderr %q", code, errw)
+	}
+
+	out, _, _ = run(t, "--show", "all", "--format", "sarif", "./ranked")
+	for _, want := range []string{`"category": "failed-test"`, `"level": "note"`, `"category": "production"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("SARIF lacks %s", want)
+		}
 	}
 }

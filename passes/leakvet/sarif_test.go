@@ -30,8 +30,8 @@ func TestSARIFSchema(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, pkg := range []string{"./leaky", "./silenced", "./clean"} {
-		out, errw, _ := run(t, "--format", "sarif", pkg)
+	for _, pkg := range []string{"./leaky", "./silenced", "./clean", "./ranked"} {
+		out, errw, _ := run(t, "--show", "all", "--format", "sarif", pkg)
 		v, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
 		if err != nil {
 			t.Fatalf("%s: not JSON: %v\n%s", pkg, err, errw)

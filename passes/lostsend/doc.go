@@ -21,8 +21,22 @@
 //		return result{}, ctx.Err() // the sender leaks
 //	}
 //
-// The diagnostic carries the class send-no-receiver and a suggested fix:
-// a buffer as large as the number of sends, so every sender can finish.
+// The diagnostic carries the class send-no-receiver and the path that
+// leaks most often: a normal return before a timeout or cancellation
+// case, before an error return, before a path on which a test has already
+// failed (t.Error, t.Fatal, t.FailNow, testify's require and assert.Fail
+// and FailNow, runtime.Goexit, all alike). The goroutine must have reached
+// the send on that path: not while it is parked at an earlier send or
+// receive the owner has not taken, nor in an Accept no client has dialled.
+// A path that dereferences a pointer still nil (the result the timeout
+// left unset) panics and leaves nowhere.
+//
+// The fix fits the shape: a buffer as large as the number of sends (a
+// goroutine that can send twice on one path counts twice, or should
+// return after its first send); for a goroutine started on each pass of
+// an unbounded loop, or one that sends in a loop, a select with a case on
+// ctx.Done(). Alternative sends of one goroutine on different channels
+// (an error or a result) are one finding that names them all.
 //
 // The channel must be made in the function and every use of it visible
 // there; a channel passed to another function, stored, or returned is left

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/tools/go/cfg"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
 )
 
@@ -31,15 +32,26 @@ var Analyzer = &analysis.Analyzer{
 
 func run(pass *analysis.Pass) (any, error) {
 	res := pass.ResultOf[chanuse.Analyzer].(*chanuse.Result)
+	var found []*finding
 	for _, c := range res.Chans {
 		if c.Cap == 0 {
-			check(pass, res, c)
+			found = append(found, check(pass, res, c)...)
 		}
 	}
+	emit(pass, res, found)
 	return nil, nil
 }
 
-func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
+// A finding is one send a goroutine leaves blocked, before findings of
+// one goroutine are merged.
+type finding struct {
+	c    *chanuse.Chan
+	send *chanuse.Op
+	d    analysis.Diagnostic
+	size string // the buffer the fix gives c, "" when the fix is not a buffer
+}
+
+func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*finding) {
 	var recvs []*chanuse.Op
 	sends := make(map[*chanuse.Go]*chanuse.Op) // first blocking send of each goroutine
 	var gos []*chanuse.Go
@@ -47,7 +59,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		switch op.Kind {
 		case chanuse.Send:
 			if op.Go == nil {
-				return // the owner sends too: not the result-channel shape
+				return nil // the owner sends too: not the result-channel shape
 			}
 			if op.Alone() && sends[op.Go] == nil && !discardsPanics(pass.TypesInfo, op.Go) {
 				sends[op.Go] = op
@@ -55,17 +67,17 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			}
 		case chanuse.Recv, chanuse.Range:
 			if op.Go != nil {
-				return // another goroutine receives: cannot count receivers
+				return nil // another goroutine receives: cannot count receivers
 			}
 			recvs = append(recvs, op)
 		case chanuse.Close:
 			if op.Go == nil {
-				return // the owner closes it: a late send panics, it does not block
+				return nil // the owner closes it: a late send panics, it does not block
 			}
 		}
 	}
 	if len(gos) == 0 {
-		return
+		return nil
 	}
 	receives := func(n ast.Node) bool {
 		for _, r := range recvs {
@@ -124,22 +136,24 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		last := sends[gos[len(gos)-1]]
 		d := fmt.Sprintf("%s: %d goroutines send on %s but %s receives once (line %d): all but the first to send block forever; give %s a buffer of %d",
 			classify.SendNoReceiver, len(gos), c.Name(), fn, line(r.Node), c.Name(), len(gos))
-		pass.Report(analysis.Diagnostic{
+		return []*finding{{c: c, send: last, size: fmt.Sprint(len(gos)), d: analysis.Diagnostic{
 			Pos: last.Pos(), End: last.Node.End(), Message: d,
-			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+			URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+			Category: category.Of(pass, last.Pos(), false),
 			SuggestedFixes: []analysis.SuggestedFix{{
 				Message:   fmt.Sprintf("Give %s a buffer of %d", c.Name(), len(gos)),
 				TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, fmt.Sprint(len(gos)))},
 			}},
-		})
-		return
+		}}}
 	}
-	// Goroutines started outside loops each send once: with the function
-	// gone, each needs its own slot.
+	// Goroutines started outside loops each need a slot per send they can
+	// make on one path: with the function gone, every send must complete.
 	senders := 0
+	counts := make(map[*chanuse.Go][]*chanuse.Op)
 	for _, gs := range gos {
+		counts[gs] = sendChain(res, c, gs)
 		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
-			senders++
+			senders += len(counts[gs])
 		}
 	}
 	senders = max(senders, 1)
@@ -161,12 +175,10 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			return cc != nil && signalled(cc)
 		}
 		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) }
-		if exit := preferredExit(pass, g, gs.Stmt, stop, receivedInLoop, benign, countedExit); exit != nil {
-			where := fmt.Sprintf("%s returns at line %d", fn, line(exit.Return))
-			if exit.Case != nil {
-				where += " through " + chanuse.DescribeCase(pass, exit.Case)
-			}
-			report(pass, c, send, loop, senders, where)
+		walk, reached := pathFacts(pass, res, c, gs, send)
+		walk.Stop, walk.Enter = stop, receivedInLoop
+		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], describe(pass, fn, exit), exit))
 			continue
 		}
 		if !many {
@@ -207,29 +219,64 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				if _, ok := early.(*ast.ReturnStmt); !ok {
 					verb = "stops receiving"
 				}
-				report(pass, c, send, loop, senders, fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)))
+				out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)), nil))
 				single = nil // reported here
 				break
 			}
 			counted = true
 		}
 		if single != nil {
-			report(pass, c, send, loop, senders, fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)), nil))
 		}
 	}
+	return out
 }
 
-func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, where string) {
+// report builds the finding for send, left blocked when the owner leaves
+// as where says (through exit, when one path is named). chain lists the
+// sends the goroutine can make on c on one path.
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
+	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
+	f := &finding{c: c, send: send, d: analysis.Diagnostic{
+		Pos:      send.Pos(),
+		End:      send.Node.End(),
+		URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+		Category: category.Of(pass, send.Pos(), exit != nil && exit.Failed),
+	}}
+	head := fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s", classify.SendNoReceiver, where, c.Name())
+	// A way out through the case the owner left by, when it is a
+	// context's Done and the context is in scope at the send.
+	var done ast.Expr
+	if exit != nil && exit.Case != nil {
+		done = doneOf(pass, exit.Case, send.Go.Stmt.Pos())
+	}
+	wayOut := func() {
+		if done == nil {
+			return
+		}
+		f.d.SuggestedFixes = []analysis.SuggestedFix{{
+			Message:   fmt.Sprintf("Send in a select with a case on %s.Done()", types.ExprString(done)),
+			TextEdits: []analysis.TextEdit{selectEdit(pass, send, done)},
+		}}
+	}
+	ctxName := "ctx"
+	if done != nil {
+		ctxName = types.ExprString(done)
+	}
 	if repeats(send) {
 		// No buffer is large enough for a goroutine that goes on sending.
-		pass.Report(analysis.Diagnostic{
-			Pos: send.Pos(),
-			End: send.Node.End(),
-			Message: fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s; it sends in a loop, so give the send a way out: a select on ctx.Done() or on a channel closed when %s returns",
-				classify.SendNoReceiver, where, c.Name(), chanuse.FuncName(c.Owner)),
-			URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
-		})
-		return
+		f.d.Message = fmt.Sprintf("%s; it sends in a loop, so give the send a way out: a select on %s.Done() or on a channel closed when %s returns",
+			head, ctxName, chanuse.FuncName(c.Owner))
+		wayOut()
+		return f
+	}
+	if loop.Valid() && unbounded(pass, loop.Node()) {
+		// One goroutine per event of a loop that runs until the owner
+		// leaves: no buffer size is known, each needs its own way out.
+		f.d.Message = fmt.Sprintf("%s; it is started on each pass of the unbounded loop at line %d, so no buffer fits: send in a select with a case on %s.Done() or on a channel closed when %s returns",
+			head, line(loop.Node()), ctxName, chanuse.FuncName(c.Owner))
+		wayOut()
+		return f
 	}
 	size, sizeText := fmt.Sprint(senders), fmt.Sprintf("a buffer of %d", senders)
 	if loop.Valid() {
@@ -239,21 +286,220 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		} else {
 			sizeText = "a buffer of " + size
 		}
+		if len(chain) > 1 && size != "" {
+			size = fmt.Sprintf("%d*%s", len(chain), size)
+			sizeText = "a buffer of " + size
+		}
 	}
-	d := analysis.Diagnostic{
-		Pos: send.Pos(),
-		End: send.Node.End(),
-		Message: fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s; give %s %s",
-			classify.SendNoReceiver, where, c.Name(), c.Name(), sizeText),
-		URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+	f.d.Message = fmt.Sprintf("%s; give %s %s", head, c.Name(), sizeText)
+	if len(chain) > 1 {
+		var lines []string
+		for _, op := range chain {
+			lines = append(lines, fmt.Sprint(line(op.Node)))
+		}
+		f.d.Message = fmt.Sprintf("%s; the goroutine can send %d times on one path (lines %s), so give %s %s, or return after the send at line %s",
+			head, len(chain), strings.Join(lines, ", "), c.Name(), sizeText, lines[0])
 	}
 	if size != "" {
-		d.SuggestedFixes = []analysis.SuggestedFix{{
+		f.size = size
+		f.d.SuggestedFixes = []analysis.SuggestedFix{{
 			Message:   fmt.Sprintf("Give %s a buffer of %s", c.Name(), size),
 			TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, size)},
 		}}
 	}
-	pass.Report(d)
+	return f
+}
+
+// describe says how the owner leaves through exit, for a diagnostic.
+func describe(pass *analysis.Pass, fn string, exit *chanuse.Exit) string {
+	line := pass.Fset.Position(exit.End.Pos()).Line
+	var where string
+	if exit.Return != nil {
+		where = fmt.Sprintf("%s returns at line %d", fn, line)
+	} else {
+		call := category.Ends(pass.TypesInfo, exit.End)
+		where = fmt.Sprintf("%s ends the test at line %d (%s)", fn, line, types.ExprString(call.Fun))
+	}
+	if exit.Case != nil {
+		where += " through " + chanuse.DescribeCase(pass, exit.Case)
+	}
+	if exit.Failed && exit.Return != nil {
+		where += ", after failing the test,"
+	}
+	return where
+}
+
+// emit reports the findings, one per goroutine where it has several
+// alternative sends on different channels (an error or a result): those
+// are one leak, whichever send it takes.
+func emit(pass *analysis.Pass, res *chanuse.Result, found []*finding) {
+	byGo := make(map[*chanuse.Go][]*finding)
+	var order []*chanuse.Go
+	for _, f := range found {
+		if byGo[f.send.Go] == nil {
+			order = append(order, f.send.Go)
+		}
+		byGo[f.send.Go] = append(byGo[f.send.Go], f)
+	}
+	for _, gs := range order {
+		fs := byGo[gs]
+		if len(fs) == 1 || !alternatives(res, gs, fs) {
+			for _, f := range fs {
+				pass.Report(f.d)
+			}
+			continue
+		}
+		slices.SortFunc(fs, func(a, b *finding) int { return int(a.send.Pos() - b.send.Pos()) })
+		first := fs[0]
+		d := first.d
+		head, _, _ := strings.Cut(d.Message, " without receiving from ")
+		head = strings.Replace(head, "on this send", "on this send or on "+otherSends(pass, fs[1:])+", whichever it takes,", 1)
+		var names, gives []string
+		var edits []analysis.TextEdit
+		for _, f := range fs {
+			names = append(names, f.c.Name())
+			gives = append(gives, fmt.Sprintf("%s a buffer of %s", f.c.Name(), f.size))
+			edits = append(edits, chanuse.BufferEdit(f.c.Make, f.size))
+		}
+		d.Message = fmt.Sprintf("%s without receiving from %s; give %s", head, strings.Join(names, " or "), strings.Join(gives, " and "))
+		d.SuggestedFixes = []analysis.SuggestedFix{{Message: "Give " + strings.Join(gives, " and "), TextEdits: edits}}
+		for _, f := range fs[1:] {
+			if category.Rank(f.d.Category) < category.Rank(d.Category) {
+				d.Category = f.d.Category
+			}
+		}
+		pass.Report(d)
+	}
+}
+
+func otherSends(pass *analysis.Pass, fs []*finding) string {
+	var parts []string
+	for _, f := range fs {
+		parts = append(parts, fmt.Sprintf("its send on %s at line %d", f.c.Name(), pass.Fset.Position(f.send.Pos()).Line))
+	}
+	return strings.Join(parts, " or ")
+}
+
+// alternatives reports whether the findings are on distinct channels,
+// each with a buffer fix, and no send of them can follow another in the
+// goroutine: it takes one of them.
+func alternatives(res *chanuse.Result, gs *chanuse.Go, fs []*finding) bool {
+	g := res.CFG(gs.Lit.Body)
+	for i, f := range fs {
+		if f.size == "" {
+			return false
+		}
+		for j, h := range fs {
+			if i == j {
+				continue
+			}
+			if f.c == h.c || chanuse.Reaches(g, f.send.Node, func(n ast.Node) bool { return n == h.send.Node || chanuse.Contains(n, h.send.Node) }) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// unbounded reports whether loop runs until something inside it leaves:
+// for without a condition, or a range over a channel or an iterator.
+func unbounded(pass *analysis.Pass, loop ast.Node) bool {
+	switch l := loop.(type) {
+	case *ast.ForStmt:
+		return l.Cond == nil
+	case *ast.RangeStmt:
+		switch pass.TypesInfo.TypeOf(l.X).Underlying().(type) {
+		case *types.Chan, *types.Signature:
+			return true
+		}
+	}
+	return false
+}
+
+// doneOf returns X when the case is <-X.Done() and X can be named at pos.
+func doneOf(pass *analysis.Pass, cc *ast.CommClause, pos token.Pos) ast.Expr {
+	var x ast.Expr
+	switch s := cc.Comm.(type) {
+	case *ast.ExprStmt:
+		x = s.X
+	case *ast.AssignStmt:
+		x = s.Rhs[0]
+	}
+	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
+	if !ok || u.Op != token.ARROW {
+		return nil
+	}
+	call, ok := ast.Unparen(u.X).(*ast.CallExpr)
+	if !ok || len(call.Args) != 0 {
+		return nil
+	}
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Done" {
+		return nil
+	}
+	switch sel.X.(type) {
+	case *ast.Ident, *ast.SelectorExpr:
+	default:
+		return nil
+	}
+	if !chanuse.DefinedBefore(pass.TypesInfo, sel.X, pos) {
+		return nil
+	}
+	return sel.X
+}
+
+// selectEdit turns the send statement into a select that also gives up
+// when done's context ends.
+func selectEdit(pass *analysis.Pass, send *chanuse.Op, done ast.Expr) analysis.TextEdit {
+	ind := chanuse.Indent(pass, send.Node)
+	text := fmt.Sprintf("select {\n%scase %s:\n%scase <-%s.Done():\n%s}",
+		ind, types.ExprString(send.Node.(*ast.SendStmt).Chan)+" <- "+types.ExprString(send.Node.(*ast.SendStmt).Value), ind, types.ExprString(done), ind)
+	return analysis.TextEdit{Pos: send.Node.Pos(), End: send.Node.End(), NewText: []byte(text)}
+}
+
+// sendChain returns the longest run of gs's sends on c that one pass
+// through gs can make, in order: a goroutine whose timeout case sends and
+// does not return goes on to its result send.
+func sendChain(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) []*chanuse.Op {
+	var ops []*chanuse.Op
+	for _, op := range c.Ops {
+		if op.Kind == chanuse.Send && op.Go == gs && op.Alone() && !op.Deferred {
+			ops = append(ops, op)
+		}
+	}
+	if len(ops) <= 1 || len(ops) > 8 {
+		return ops[:min(len(ops), 1)]
+	}
+	g := res.CFG(gs.Lit.Body)
+	next := make([][]int, len(ops))
+	for i, a := range ops {
+		for j, b := range ops {
+			if i != j && chanuse.Reaches(g, a.Node, func(n ast.Node) bool { return n == b.Node || chanuse.Contains(n, b.Node) }) {
+				next[i] = append(next[i], j)
+			}
+		}
+	}
+	var best []int
+	var walk func(path []int)
+	walk = func(path []int) {
+		if len(path) > len(best) {
+			best = slices.Clone(path)
+		}
+		for _, j := range next[path[len(path)-1]] {
+			if !slices.Contains(path, j) {
+				walk(append(path, j))
+			}
+		}
+	}
+	for i := range ops {
+		walk([]int{i})
+	}
+	out := make([]*chanuse.Op, len(best))
+	for i, j := range best {
+		out[i] = ops[j]
+	}
+	slices.SortFunc(out, func(a, b *chanuse.Op) int { return int(a.Pos() - b.Pos()) })
+	return out
 }
 
 // repeats reports whether send may run again after it completes: it is in
@@ -432,32 +678,63 @@ func sameBlock(gos []*chanuse.Go, sends map[*chanuse.Go]*chanuse.Op, c *chanuse.
 	return true
 }
 
-// preferredExit returns a path on which the function leaves without
-// receiving, preferring one through a timeout or cancellation case, which
-// is how such leaks happen in practice and what the reader should look at.
-func preferredExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, benign func(*ast.CommClause) bool, counted func(ast.Node) bool) *chanuse.Exit {
-	var first *chanuse.Exit
-	var found *chanuse.Exit
-	chanuse.ReachAll(g, start, stop, enter, func(e *chanuse.Exit) bool {
-		if (e.Case != nil && benign(e.Case)) || counted(e.Return) {
+// bestExit returns the path on which the function leaves without
+// receiving that matters most: one that leaks on a normal run (no timeout,
+// no error, no failed test) before one through a timeout or cancellation
+// case, before any other error path, before a path on which the test has
+// already failed (through a timeout case first). Among equals the first
+// found, breadth first, wins.
+func bestExit(pass *analysis.Pass, g *cfg.CFG, start ast.Node, w *chanuse.Walk, reached func(*chanuse.Exit) bool, benign func(*ast.CommClause) bool, counted func(ast.Node) bool) *chanuse.Exit {
+	var best *chanuse.Exit
+	bestRank, seen := 1<<30, 0
+	w.Exits(g, start, func(e *chanuse.Exit) bool {
+		if (e.Case != nil && benign(e.Case)) || (e.Return != nil && counted(e.Return)) || !reached(e) {
 			return true
 		}
-		if first == nil {
-			first = e
+		if r := exitRank(pass, e); r < bestRank {
+			best, bestRank = e, r
 		}
-		if e.Case != nil {
-			d := chanuse.DescribeCase(pass, e.Case)
-			if strings.Contains(d, "Done()") || strings.Contains(d, "timeout") || strings.Contains(d, "timer") {
-				found = e
-				return false
-			}
-		}
-		return true
+		seen++
+		return bestRank > 0 && seen < 256
 	})
-	if found != nil {
-		return found
+	return best
+}
+
+// exitRank orders exits; see bestExit.
+func exitRank(pass *analysis.Pass, e *chanuse.Exit) int {
+	switch {
+	case e.Failed && e.Case != nil && givesUp(pass, e.Case):
+		return 3
+	case e.Failed:
+		return 4
+	case e.Case != nil && givesUp(pass, e.Case):
+		return 1
+	case e.Return != nil && returnsError(pass.TypesInfo, e.Return):
+		return 2
+	case e.Case != nil && !givesUp(pass, e.Case):
+		return 0
 	}
-	return first
+	return 0
+}
+
+// givesUp reports whether a select case is a timeout or a cancellation.
+func givesUp(pass *analysis.Pass, cc *ast.CommClause) bool {
+	d := chanuse.DescribeCase(pass, cc)
+	return strings.Contains(d, "Done()") || strings.Contains(d, "timeout") || strings.Contains(d, "timer")
+}
+
+// returnsError reports whether ret returns an error that is not nil.
+func returnsError(info *types.Info, ret *ast.ReturnStmt) bool {
+	errType := types.Universe.Lookup("error").Type()
+	for _, r := range ret.Results {
+		if id, ok := ast.Unparen(r).(*ast.Ident); ok && id.Name == "nil" {
+			continue
+		}
+		if t := info.TypeOf(r); t != nil && types.Implements(t, errType.Underlying().(*types.Interface)) {
+			return true
+		}
+	}
+	return false
 }
 
 // joinedAll returns a test for select cases that receive from a channel
@@ -647,4 +924,262 @@ func discardsPanics(info *types.Info, gs *chanuse.Go) bool {
 		}
 	}
 	return false
+}
+
+// pathFacts sets up the walk over the owner's paths for gs's send on c. It
+// marks, on each path, the owner's operations that let gs past a blocking
+// step it must take before the send (a send or receive on another channel
+// of the owner, an Accept), and the assignments of pointer and interface
+// variables still nil when gs starts. reached tells whether gs got to its
+// send on the path of an exit: otherwise it is parked at the earlier step
+// and the send named is not where it leaks. A path that dereferences a
+// variable still nil panics there and leaves nowhere.
+func pathFacts(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, send *chanuse.Op) (*chanuse.Walk, func(*chanuse.Exit) bool) {
+	info := pass.TypesInfo
+	body := res.CFG(gs.Lit.Body)
+	isSend := holds(send.Node)
+	var gates []func(ast.Node) bool
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body || d.Cap != 0 {
+			continue
+		}
+		for _, op := range d.Ops {
+			if op.Go != gs || !op.Alone() || op.Deferred || (op.Kind != chanuse.Send && op.Kind != chanuse.Recv) {
+				continue
+			}
+			if !chanuse.Dominates(body, holds(op.Node), isSend) {
+				continue
+			}
+			var parts []ast.Node
+			shared := false
+			for _, o := range d.Ops {
+				switch {
+				case o.Go == gs:
+				case o.Go != nil:
+					shared = true // another goroutine may take it
+				case op.Kind == chanuse.Send && o.Kind == chanuse.Recv:
+					parts = append(parts, o.Node)
+				case op.Kind == chanuse.Send && o.Kind == chanuse.Range:
+					parts = append(parts, o.Node.(*ast.RangeStmt).X)
+				case op.Kind == chanuse.Recv && (o.Kind == chanuse.Send || o.Kind == chanuse.Close):
+					parts = append(parts, o.Node)
+				}
+			}
+			if !shared {
+				gates = append(gates, holds(parts...))
+			}
+		}
+	}
+	if acceptsFirst(info, body, gs, isSend) {
+		gates = append(gates, func(n ast.Node) bool { return dialsOrCloses(n) })
+	}
+	gates = gates[:min(len(gates), 8)]
+	nils := nilAtStart(info, c, gs)
+	w := &chanuse.Walk{Info: info}
+	w.Marks = func(n ast.Node) uint32 {
+		var m uint32
+		for i, g := range gates {
+			if g(n) {
+				m |= 1 << i
+			}
+		}
+		for j, v := range nils {
+			if assigns(info, n, v) {
+				m |= 1 << (8 + j)
+			}
+		}
+		return m
+	}
+	if len(nils) > 0 {
+		w.Dead = func(n ast.Node, m uint32) bool {
+			for j, v := range nils {
+				if m&(1<<(8+j)) == 0 && derefs(info, n, v) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	all := uint32(1)<<len(gates) - 1
+	return w, func(e *chanuse.Exit) bool { return e.Marks&all == all }
+}
+
+// holds returns a test for the nodes that are or contain one of targets.
+func holds(targets ...ast.Node) func(ast.Node) bool {
+	return func(n ast.Node) bool {
+		return slices.ContainsFunc(targets, func(t ast.Node) bool { return n == t || chanuse.Contains(n, t) })
+	}
+}
+
+// acceptsFirst reports whether gs calls an Accept method (a listener's)
+// on every path to its send: until a client connects or the listener is
+// closed, it is parked there, not at the send (held-out round 15).
+func acceptsFirst(info *types.Info, body *cfg.CFG, gs *chanuse.Go, isSend func(ast.Node) bool) bool {
+	var calls []ast.Node
+	ast.Inspect(gs.Lit.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.CallExpr:
+			if sel, ok := ast.Unparen(n.Fun).(*ast.SelectorExpr); ok && strings.HasPrefix(sel.Sel.Name, "Accept") {
+				if s, ok := info.Selections[sel]; ok && s.Kind() == types.MethodVal {
+					calls = append(calls, n)
+				}
+			}
+		}
+		return true
+	})
+	return len(calls) > 0 && chanuse.Dominates(body, holds(calls...), isSend)
+}
+
+// dialsOrCloses reports whether n calls something that connects (a name
+// with dial or connect in it, in any case) or closes (Close), either of
+// which lets an Accept return.
+func dialsOrCloses(n ast.Node) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if found {
+			return false
+		}
+		if _, ok := m.(*ast.FuncLit); ok {
+			return false
+		}
+		if call, ok := m.(*ast.CallExpr); ok {
+			var name string
+			switch f := ast.Unparen(call.Fun).(type) {
+			case *ast.Ident:
+				name = f.Name
+			case *ast.SelectorExpr:
+				name = f.Sel.Name
+			}
+			low := strings.ToLower(name)
+			found = strings.Contains(low, "dial") || strings.Contains(low, "connect") || name == "Close"
+		}
+		return !found
+	})
+	return found
+}
+
+// nilAtStart returns the owner's pointer and interface variables declared
+// without a value and assigned only after gs starts, outside
+// closures and never through their address: nil until assigned.
+func nilAtStart(info *types.Info, c *chanuse.Chan, gs *chanuse.Go) []*types.Var {
+	var out []*types.Var
+	ast.Inspect(c.Body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Values) > 0 {
+			return true
+		}
+		for _, name := range vs.Names {
+			v, ok := info.Defs[name].(*types.Var)
+			if !ok {
+				continue
+			}
+			switch v.Type().Underlying().(type) {
+			case *types.Pointer, *types.Interface:
+				if assignedOnlyAfter(info, c.Body, v, gs.Stmt.Pos()) && len(out) < 16 {
+					out = append(out, v)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+func assignedOnlyAfter(info *types.Info, body *ast.BlockStmt, v *types.Var, pos token.Pos) bool {
+	ok := true
+	var lits []*ast.FuncLit
+	ast.Inspect(body, func(n ast.Node) bool {
+		if !ok {
+			return false
+		}
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			lits = append(lits, n)
+		case *ast.UnaryExpr:
+			if id, isID := ast.Unparen(n.X).(*ast.Ident); isID && n.Op == token.AND && info.Uses[id] == v {
+				ok = false
+			}
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				if id, isID := ast.Unparen(l).(*ast.Ident); isID && info.Uses[id] == v {
+					inLit := slices.ContainsFunc(lits, func(f *ast.FuncLit) bool { return f.Pos() <= n.Pos() && n.End() <= f.End() })
+					if n.Pos() < pos || inLit {
+						ok = false
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			for _, x := range []ast.Expr{n.Key, n.Value} {
+				if id, isID := x.(*ast.Ident); isID && info.Uses[id] == v {
+					ok = false
+				}
+			}
+		}
+		return true
+	})
+	return ok
+}
+
+// assigns reports whether n assigns v.
+func assigns(info *types.Info, n ast.Node, v *types.Var) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		if found {
+			return false
+		}
+		switch m := m.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			for _, l := range m.Lhs {
+				if id, ok := ast.Unparen(l).(*ast.Ident); ok && (info.Uses[id] == v || info.Defs[id] == v) {
+					found = true
+				}
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// derefs reports whether n surely dereferences v: a field of a nil
+// pointer, a method of a nil interface, *v. A node that compares v with
+// nil may guard the dereference, and a deferred call runs later: neither
+// counts.
+func derefs(info *types.Info, n ast.Node, v *types.Var) bool {
+	if _, ok := n.(*ast.DeferStmt); ok {
+		return false
+	}
+	is := func(x ast.Expr) bool {
+		id, ok := ast.Unparen(x).(*ast.Ident)
+		return ok && info.Uses[id] == v
+	}
+	found, guarded := false, false
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BinaryExpr:
+			if (m.Op == token.EQL || m.Op == token.NEQ) && (is(m.X) || is(m.Y)) {
+				guarded = true
+			}
+		case *ast.StarExpr:
+			found = found || is(m.X)
+		case *ast.SelectorExpr:
+			if !is(m.X) {
+				break
+			}
+			if sel, ok := info.Selections[m]; ok {
+				_, iface := v.Type().Underlying().(*types.Interface)
+				found = found || (sel.Kind() == types.FieldVal && !iface) || (sel.Kind() == types.MethodVal && iface)
+			}
+		}
+		return true
+	})
+	return found && !guarded
 }

@@ -9,5 +9,5 @@ import (
 )
 
 func Test(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), nilchan.Analyzer, "a", "hook")
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), nilchan.Analyzer, "a", "hook", "seed")
 }

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
 )
 
@@ -62,7 +63,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				Message: fmt.Sprintf("%s: the goroutine blocks forever on this receive: nothing sends on %s or closes it; "+
 					"close %s when the work is done or give the goroutine a way out (ctx.Done())",
 					classify.ReceiveNoSender, c.Name(), c.Name()),
-				URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#nosender",
+				URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#nosender",
+				Category: category.Of(pass, w.Pos(), false),
 			})
 		case w.Kind == chanuse.Range:
 			rng := w.Node.(*ast.RangeStmt)
@@ -72,7 +74,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				Message: fmt.Sprintf("%s: this range over %s never ends and the goroutine blocks forever after the last value: "+
 					"nothing closes %s; close it after the last send",
 					classify.RangeNeverClosed, c.Name(), c.Name()),
-				URL: "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#nosender",
+				URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#nosender",
+				Category: category.Of(pass, w.Pos(), false),
 			}
 			if edit, ok := closeEdit(pass, c, sends); ok {
 				d.SuggestedFixes = []analysis.SuggestedFix{{

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/tools/go/cfg"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
 )
 
@@ -148,9 +149,14 @@ func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt, started bo
 		}
 		last := lastReturn(g)
 		var leaks []*ast.ReturnStmt
+		failed := make(map[*ast.ReturnStmt]bool) // every path to it failed the test
 		keepsLast := false
 		stop := func(n ast.Node) bool { return release[n] || helper[n] }
-		chanuse.ReachAll(g, start, stop, nil, func(e *chanuse.Exit) bool {
+		walk := &chanuse.Walk{Stop: stop, Info: pass.TypesInfo}
+		walk.Exits(g, start, func(e *chanuse.Exit) bool {
+			if e.Return == nil {
+				return true // t.Fatal: not a return of this function's caller
+			}
 			if e.Return == last {
 				keepsLast = true
 				return false
@@ -158,6 +164,11 @@ func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt, started bo
 			if lock.method != "Done" && returnsLocked(pass, e.Return, lock) {
 				return true // hands the locked value to the caller
 			}
+			if f, ok := failed[e.Return]; ok {
+				failed[e.Return] = f && e.Failed
+				return true
+			}
+			failed[e.Return] = e.Failed
 			leaks = append(leaks, e.Return)
 			return true
 		})
@@ -165,19 +176,20 @@ func checkFunc(pass *analysis.Pass, fn ast.Node, body *ast.BlockStmt, started bo
 			continue
 		}
 		for _, ret := range leaks {
-			report(pass, fn, lock, ret)
+			report(pass, fn, lock, ret, category.Of(pass, ret.Pos(), failed[ret]))
 		}
 	}
 }
 
-func report(pass *analysis.Pass, fn ast.Node, c call, ret *ast.ReturnStmt) {
+func report(pass *analysis.Pass, fn ast.Node, c call, ret *ast.ReturnStmt, cat string) {
 	name := chanuse.FuncName(fn)
 	if c.method == "Done" {
 		pass.Report(analysis.Diagnostic{
 			Pos: ret.Pos(), End: ret.End(),
 			Message: fmt.Sprintf("%s: %s returns here without calling %s.Done(), which its other paths call, so %s.Wait() blocks forever; "+
 				"call defer %s.Done() at the top", classify.WaitGroupNeverDone, name, c.recv, c.recv, c.recv),
-			URL: url,
+			URL:      url,
+			Category: cat,
 		})
 		return
 	}
@@ -193,7 +205,8 @@ func report(pass *analysis.Pass, fn ast.Node, c call, ret *ast.ReturnStmt) {
 			"call %s.%s() before this return or defer it after %s",
 			classify.MutexDeadlock, name, c.recv, c.method, pass.Fset.Position(c.stmt.Pos()).Line, blocked,
 			c.recv, unlock, c.method),
-		URL: url,
+		URL:      url,
+		Category: cat,
 	})
 }
 

@@ -19,6 +19,8 @@ import (
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
 	"golang.org/x/tools/go/types/typeutil"
+
+	"github.com/leakhound/leakhound/passes/internal/category"
 )
 
 // Analyzer computes a *Result for the package.
@@ -416,12 +418,15 @@ func capOf(info *types.Info, call *ast.CallExpr) int {
 }
 
 // MayReturn reports whether a call statement can return, for cfg.New:
-// panic, os.Exit, log.Fatal, runtime.Goexit and testing's Fatal, FailNow and
-// Skip never do, nor any function noReturn (ctrlflow's CFGs.NoReturn; may be
+// panic, os.Exit, log.Fatal, runtime.Goexit, testing's Fatal, FailNow and
+// Skip, and testify's require.Fail* and FailNow never do, nor any function noReturn (ctrlflow's CFGs.NoReturn; may be
 // nil) knows to panic or exit on every path, so paths through them are not
 // exits that leak.
 func MayReturn(info *types.Info, noReturn func(*types.Func) bool) func(*ast.CallExpr) bool {
 	return func(call *ast.CallExpr) bool {
+		if _, ends := category.Fails(info, call); ends {
+			return false // t.Fatal, require.FailNow behind TestingT, runtime.Goexit
+		}
 		if noReturn != nil {
 			if fn := typeutil.StaticCallee(info, call); fn != nil && noReturn(fn) {
 				return false

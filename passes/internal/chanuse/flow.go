@@ -8,14 +8,25 @@ import (
 
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
+
+	"github.com/leakhound/leakhound/passes/internal/category"
 )
 
 // Exit is a way out of a function found by Reach.
 type Exit struct {
+	// Return is the return statement, or nil when the path ends in a call
+	// that ends the goroutine of a test (t.Fatal, require.FailNow).
 	Return *ast.ReturnStmt
+	// End is Return, or the statement of that call.
+	End ast.Node
 	// Case is the last select case on the path, when there is one: the
 	// timeout or ctx.Done() case a caller left through.
 	Case *ast.CommClause
+	// Failed says that the path failed the test before it left: it called
+	// t.Error, assert.Fail or the like, or it ends in t.Fatal.
+	Failed bool
+	// Marks are the bits Walk.Marks gave the nodes on the path.
+	Marks uint32
 }
 
 // Reach searches g for a path from just after the node start to a return
@@ -39,10 +50,37 @@ func Reach(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg
 // breadth-first order, until it returns false. A nil start means the
 // function's entry.
 func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*cfg.Block) bool, found func(*Exit) bool) {
+	(&Walk{Stop: stop, Enter: enter}).Exits(g, start, found)
+}
+
+// A Walk is a search for the ways out of a function, as Reach does, that
+// can also follow what each path has done so far.
+type Walk struct {
+	Stop  func(ast.Node) bool
+	Enter func(*cfg.Block) bool
+	// Info, when set, makes the walk see tests fail: a path that calls
+	// t.Error or assert.Fail is marked Failed, and one that reaches
+	// t.Fatal, require.FailNow or runtime.Goexit leaves there, failed.
+	Info *types.Info
+	// Marks, when set, gives the bits a node sets on the paths through
+	// it (an assignment, a receive that lets a goroutine go on); a taken
+	// select case's communication counts.
+	Marks func(ast.Node) uint32
+	// Dead, when set, reports a node at which a path with the marks
+	// given goes no further: it panics (a nil pointer dereference).
+	Dead func(n ast.Node, marks uint32) bool
+}
+
+const failedMark = 1 << 31
+
+// Exits calls found with each exit reached from just after start (the
+// entry when start is nil), in breadth-first order, until it returns false.
+func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
 	type item struct {
-		b    *cfg.Block
-		from int
-		cc   *ast.CommClause
+		b     *cfg.Block
+		from  int
+		cc    *ast.CommClause
+		marks uint32
 	}
 	comms := make(map[ast.Node]bool)
 	for _, b := range g.Blocks {
@@ -51,32 +89,48 @@ func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*
 		}
 	}
 	type visit struct {
-		b  *cfg.Block
-		cc *ast.CommClause
+		b     *cfg.Block
+		cc    *ast.CommClause
+		marks uint32
 	}
-	seen := make(map[visit]bool) // by case too, so each way out is described
+	seen := make(map[visit]bool) // by case and marks too, so each way out is described
+	mark := func(n ast.Node, m uint32) uint32 {
+		if w.Marks != nil {
+			m |= w.Marks(n)
+		}
+		if w.Info != nil && category.FailsIn(w.Info, n) {
+			m |= failedMark
+		}
+		return m
+	}
+	exit := func(ret *ast.ReturnStmt, end ast.Node, cc *ast.CommClause, m uint32) bool {
+		return found(&Exit{Return: ret, End: end, Case: cc, Failed: m&failedMark != 0, Marks: m &^ failedMark})
+	}
 	var q []item
 	if start == nil && len(g.Blocks) > 0 {
-		q = append(q, item{g.Blocks[0], 0, nil})
+		q = append(q, item{g.Blocks[0], 0, nil, 0})
 	}
 	for _, b := range g.Blocks {
 		for i, n := range b.Nodes {
 			if n == start {
-				q = append(q, item{b, i + 1, nil})
+				q = append(q, item{b, i + 1, nil, 0})
 			}
 		}
 	}
 	for len(q) > 0 {
 		it := q[0]
 		q = q[1:]
-		b, cc := it.b, it.cc
-		if it.from == 0 && enter != nil && enter(b) {
+		b, cc, m := it.b, it.cc, it.marks
+		if it.from == 0 && w.Enter != nil && w.Enter(b) {
 			continue
 		}
 		if it.from == 0 && b.Kind == cfg.KindSelectCaseBody {
 			clause := b.Stmt.(*ast.CommClause)
-			if stop(clause.Comm) {
-				continue
+			if clause.Comm != nil {
+				if w.Stop(clause.Comm) {
+					continue
+				}
+				m = mark(clause.Comm, m)
 			}
 			cc = clause
 		}
@@ -85,14 +139,22 @@ func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*
 			if comms[n] {
 				continue
 			}
-			if stop(n) {
+			if w.Stop(n) || (w.Dead != nil && w.Dead(n, m&^failedMark)) {
 				stopped = true
 				break
 			}
+			m = mark(n, m)
 			if ret, ok := n.(*ast.ReturnStmt); ok {
-				if !found(&Exit{Return: ret, Case: cc}) {
+				if !exit(ret, ret, cc, m) {
 					return
 				}
+			}
+			if w.Info != nil && category.Ends(w.Info, n) != nil {
+				if !exit(nil, n, cc, m|failedMark) {
+					return
+				}
+				stopped = true
+				break
 			}
 		}
 		if stopped {
@@ -103,9 +165,9 @@ func ReachAll(g *cfg.CFG, start ast.Node, stop func(ast.Node) bool, enter func(*
 			if s.Kind == cfg.KindSelectCaseBody {
 				next = s.Stmt.(*ast.CommClause)
 			}
-			if !seen[visit{s, next}] {
-				seen[visit{s, next}] = true
-				q = append(q, item{s, 0, cc})
+			if !seen[visit{s, next, m}] {
+				seen[visit{s, next, m}] = true
+				q = append(q, item{s, 0, cc, m})
 			}
 		}
 	}
@@ -321,4 +383,48 @@ func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
 		}
 	}
 	return false
+}
+
+// Dominates reports whether every path from the entry of g to a node for
+// which target reports true first passes a node for which gate does: the
+// goroutine whose body g is cannot reach target without passing gate.
+func Dominates(g *cfg.CFG, gate, target func(ast.Node) bool) bool {
+	if len(g.Blocks) == 0 {
+		return false
+	}
+	seen := map[*cfg.Block]bool{g.Blocks[0]: true}
+	for q := []*cfg.Block{g.Blocks[0]}; len(q) > 0; {
+		b := q[0]
+		q = q[1:]
+		if b.Kind == cfg.KindSelectCaseBody {
+			if comm := b.Stmt.(*ast.CommClause).Comm; comm != nil {
+				if gate(comm) {
+					continue
+				}
+				if target(comm) {
+					return false
+				}
+			}
+		}
+		stopped := false
+		for _, n := range b.Nodes {
+			if gate(n) {
+				stopped = true
+				break
+			}
+			if target(n) {
+				return false
+			}
+		}
+		if stopped {
+			continue
+		}
+		for _, s := range b.Succs {
+			if !seen[s] {
+				seen[s] = true
+				q = append(q, s)
+			}
+		}
+	}
+	return true
 }

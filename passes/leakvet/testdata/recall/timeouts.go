@@ -113,7 +113,7 @@ func tektonResolve(ctx context.Context, resolve func(context.Context) (string, e
 			errChan <- err // leakvet:lostsend
 			return
 		}
-		resourceChan <- res // leakvet:lostsend
+		resourceChan <- res // reported with the send above: one goroutine, one finding
 	}()
 	select {
 	case <-ctx.Done():

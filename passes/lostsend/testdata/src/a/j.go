@@ -39,10 +39,10 @@ func pullOrQuit(ctx context.Context, recv func() (int, error)) (int, error) {
 	go func() {
 		v, err := recv()
 		if err != nil {
-			errc <- err // want `send-no-receiver: the goroutine blocks forever on this send when pullOrQuit returns at line 53 through the ctx.Done\(\) case`
+			errc <- err // want `send-no-receiver: the goroutine blocks forever on this send or on its send on resc at line 45, whichever it takes, when pullOrQuit returns at line 53 through the ctx.Done\(\) case without receiving from errc or resc; give errc a buffer of 1 and resc a buffer of 1`
 			return
 		}
-		resc <- v // want `send-no-receiver: the goroutine blocks forever on this send when pullOrQuit returns at line 53 through the ctx.Done\(\) case`
+		resc <- v
 	}()
 	select {
 	case err := <-errc:

@@ -82,6 +82,8 @@ type hook struct {
 	events chan int
 }
 
+func newHook() *hook { return new(hook) }
+
 func (h *hook) notify(v int) {
 	if h.status != nil && v > 0 {
 		h.status <- v

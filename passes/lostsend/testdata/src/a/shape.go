@@ -1,0 +1,65 @@
+package a
+
+import (
+	"context"
+	"time"
+)
+
+// Fixes that fit the shape of the leak (round 15).
+
+// eventLoop starts a goroutine per event of a loop that runs until ctx
+// ends: the goroutines in flight then block, and no buffer size fits.
+func eventLoop(ctx context.Context, events <-chan int, handle func(int) int) {
+	results := make(chan int)
+	for {
+		select {
+		case ev := <-events:
+			go func() {
+				results <- handle(ev) // want `when eventLoop returns at line 23 through the ctx.Done\(\) case without receiving from results; it is started on each pass of the unbounded loop at line 14, so no buffer fits: send in a select with a case on ctx.Done\(\) or on a channel closed when eventLoop returns`
+			}()
+		case r := <-results:
+			_ = r
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// rangeEvents is the same with a range over the channel of events.
+func rangeEvents(ctx context.Context, events <-chan int, handle func(int) int) int {
+	results := make(chan int)
+	for ev := range events {
+		go func() {
+			results <- handle(ev) // want `it is started on each pass of the unbounded loop at line 31, so no buffer fits`
+		}()
+		select {
+		case r := <-results:
+			if r < 0 {
+				return r
+			}
+		case <-ctx.Done():
+			return 0
+		}
+	}
+	return 1
+}
+
+// sendsTwice's goroutine sends its timeout and then, with no return, its
+// result: it needs two slots, or a return after the first send.
+func sendsTwice(ctx context.Context, done <-chan struct{}, slow func() error) error {
+	errc := make(chan error)
+	go func() {
+		select {
+		case <-time.After(time.Second):
+			errc <- context.DeadlineExceeded // want `the goroutine can send 2 times on one path \(lines 54, 57\), so give errc a buffer of 2, or return after the send at line 54`
+		case <-done:
+		}
+		errc <- slow()
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
