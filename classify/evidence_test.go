@@ -237,3 +237,24 @@ func TestAbandoned(t *testing.T) {
 		}
 	}
 }
+
+// TestNote: growth that watch or the monitor sees makes a parked finding
+// suspect, and its explanation names the evidence instead of saying that
+// nothing shows a leak.
+func TestNote(t *testing.T) {
+	c := New(Config{})
+	c.Add(&stack.Goroutine{ID: 9, State: "chan receive", Count: 1, Stack: []stack.Frame{{Func: "main.w", File: "/x.go", Line: 3}}})
+	r := c.Report()
+	f := r.Findings[0]
+	if f.Verdict != Parked {
+		t.Fatalf("verdict %s, want parked", f.Verdict)
+	}
+	f.Note(Evidence{Growth, "it grew from 3 to 9 goroutines."})
+	f.Note(Evidence{Growth, "again"})
+	if f.Verdict != Suspect || len(f.Evidence) != 1 {
+		t.Errorf("after Note: %s %+v, want suspect with one growth", f.Verdict, f.Evidence)
+	}
+	if strings.Contains(f.Explanation, "Nothing read here") || !strings.Contains(f.Explanation, "Evidence: it grew from 3 to 9 goroutines.") {
+		t.Errorf("explanation %q", f.Explanation)
+	}
+}

@@ -66,9 +66,7 @@ func (c *Classifier) explain(f *Finding) {
 		}
 		b.WriteString(".")
 	case Parked:
-		b.WriteString(" Nothing read here shows a leak: a healthy program parks goroutines like these too. " +
-			"The runtime's leak proof (Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile), " +
-			"growth over time (leakhound watch) or a test (leakhound.Track) would tell.")
+		b.WriteString(parkedText)
 	}
 	if f.Unknown != "" {
 		fmt.Fprintf(&b, " This input cannot tell %s.", f.Unknown)
@@ -161,3 +159,9 @@ func hasEvidence(f *Finding, k EvidenceKind) bool {
 	}
 	return false
 }
+
+// parkedText ends the explanation of a parked finding; Note replaces it
+// with the evidence that makes the finding suspect.
+const parkedText = " Nothing read here shows a leak: a healthy program parks goroutines like these too. " +
+	"The runtime's leak proof (Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile), " +
+	"growth over time (leakhound watch) or a test (leakhound.Track) would tell."

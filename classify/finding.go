@@ -1,6 +1,9 @@
 package classify
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Verdict says how sure a finding is.
 type Verdict string
@@ -148,7 +151,12 @@ func (f *Finding) Note(e Evidence) {
 		return
 	}
 	f.Evidence = append(f.Evidence, e)
-	if f.Verdict == Parked {
+	detail := strings.TrimSuffix(e.Detail, ".")
+	switch f.Verdict {
+	case Parked:
 		f.Verdict = Suspect
+		f.Explanation = strings.Replace(f.Explanation, parkedText, " Evidence: "+detail+".", 1)
+	case Suspect:
+		f.Explanation = strings.Replace(f.Explanation, " Evidence: ", " Evidence: "+detail+"; ", 1)
 	}
 }

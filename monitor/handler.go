@@ -166,17 +166,22 @@ type encoding struct {
 }
 
 // encoded returns the response for view v of sample s, encoding it on the
-// first request after the sample: requests never cost more than one
-// encoding per view and sample, however many arrive at once.
+// first request after the sample: the requests for a view cost one
+// encoding per sample, however many arrive at once. A request that still
+// holds an older sample than the cache is answered from an encoding of its
+// own, rather than turning the cache back.
 func (m *Monitor) encoded(s *Sample, v view) ([]byte, error) {
 	m.cacheMu.Lock()
-	if m.cache.sample != s {
+	if m.cache.sample == nil || s.Seq > m.cache.sample.Seq {
 		m.cache = bodies{sample: s, views: make(map[view]*encoding)}
 	}
-	b := m.cache.views[v]
+	var b *encoding
+	if m.cache.sample == s {
+		b = m.cache.views[v]
+	}
 	if b == nil {
 		b = new(encoding)
-		if len(m.cache.views) < maxViews {
+		if m.cache.sample == s && len(m.cache.views) < maxViews {
 			m.cache.views[v] = b
 		}
 	}

@@ -114,9 +114,9 @@ func calibrationRecv(ch chan int, parking chan<- struct{}) {
 
 // chanParkLines returns the lines of runtime.chansend and runtime.chanrecv
 // from which this runtime parks a goroutine waiting on a made channel, or
-// zeros when they could not be learned. The first call parks two
-// goroutines of its own until a goroutine profile shows them, a few
-// profiles at most.
+// zeros when they could not be learned, and then the profile parser's
+// reading stands. The first call parks two goroutines of its own until a
+// goroutine profile shows them, five profiles at most: one, in practice.
 func chanParkLines() (send, recv int) {
 	chanLines.once.Do(func() {
 		sendCh, recvCh := make(chan int), make(chan int)
@@ -129,7 +129,7 @@ func chanParkLines() (send, recv int) {
 			<-sendCh
 			recvCh <- 1
 		}()
-		for range 20 {
+		for range 5 {
 			runtime.Gosched()
 			s, r := readParkLines()
 			if s > 0 && r > 0 {
