@@ -355,7 +355,10 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	// goroutine, unless user code started it: go wg.Wait() or
 	// go time.Sleep(d) have only library frames too.
 	runtimeOnly := top == len(g.Stack) && len(g.Stack) > 0 && (g.CreatedBy.Func == "" || g.CreatedBy.Func.IsRuntime())
-	if systemStates[state] || runtimeOnly {
+	// A debug=1 profile hides runtime frames; a stack with none left was
+	// all runtime: one of its own goroutines.
+	hiddenAll := g.Partial && len(g.Stack) == 0
+	if systemStates[state] || runtimeOnly || hiddenAll {
 		return System, ""
 	}
 	for i := range c.rules {
@@ -367,10 +370,12 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	if top < len(g.Stack) {
 		topFunc = g.Stack[top].Func
 	}
-	// main waiting on a channel, a select or a WaitGroup is a program
-	// waiting for its end (a signal, a shutdown), not a leak: when it never
-	// comes the program hangs, and the goroutines it waits for are reported.
-	if topFunc == "main.main" && mainWaits[state] {
+	// The main goroutine waiting on a channel, a select or a WaitGroup,
+	// in main.main or below it (a run group, a CLI framework's run), is a
+	// program waiting for its end (a signal, a shutdown), not a leak: when
+	// it never comes the program hangs, and the goroutines it waits for
+	// are reported.
+	if (topFunc == "main.main" || g.CreatedBy.Func == "" && hasFrame(g.Stack, "main.main")) && mainWaits[state] {
 		return Idle, "main waits for the program's end"
 	}
 	switch state {

@@ -180,6 +180,12 @@ func (c *Classifier) partialState(g *stack.Goroutine, top int) string {
 	if st := inferState(g.Stack); st != "" && st != "runnable" {
 		return st
 	}
+	for _, f := range g.Stack {
+		// The goroutine writing the profile: runtime/pprof's frames show.
+		if strings.HasPrefix(string(f.Func), "runtime/pprof.write") {
+			return "running"
+		}
+	}
 	if top >= len(g.Stack) {
 		return ""
 	}
@@ -192,21 +198,46 @@ func (c *Classifier) partialState(g *stack.Goroutine, top int) string {
 		return "select (no cases)"
 	case strings.HasPrefix(line, "select {") || line == "select{":
 		return "select"
-	case sendStmt.MatchString(line):
-		return "chan send"
-	case isRange(line) || recvExpr.MatchString(line):
+	case isRange(line):
 		return "chan receive"
 	}
-	return ""
+	return arrowOp(line)
 }
 
-var (
-	// sendStmt matches "ch <- v" and "s.out <- v" at the start of a line or
-	// a select case.
-	sendStmt = regexp.MustCompile(`^(case\s+)?[\w.\[\]()]+\s*<-`)
-	// recvExpr matches a receive "<-ch" that is not a send.
-	recvExpr = regexp.MustCompile(`(^|[=(,:\s])<-\s*[\w.(]`)
-)
+// arrowOp tells a send from a receive by the first arrow in line: a send's
+// arrow follows its channel operand ("ch <- v", "s.out[i] <- v"), a
+// receive's follows an operator, a keyword or nothing ("v := <-ch",
+// "case <-done:", "return <-ch").
+func arrowOp(line string) string {
+	// Skip the arrows of channel types, "<-chan T" and "chan<- T".
+	i := 0
+	for {
+		j := strings.Index(line[i:], "<-")
+		if j < 0 {
+			return ""
+		}
+		i += j
+		if !strings.HasPrefix(strings.TrimLeft(line[i+2:], " "), "chan") && !strings.HasSuffix(strings.TrimRight(line[:i], " "), "chan") {
+			break
+		}
+		i += 2
+	}
+	before := strings.TrimRight(line[:i], " \t")
+	if before == "" {
+		return "chan receive"
+	}
+	c := before[len(before)-1]
+	operand := c == '_' || c == ')' || c == ']' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	if !operand {
+		return "chan receive"
+	}
+	word := before[strings.LastIndexAny(before, " \t{;(")+1:]
+	switch word {
+	case "case", "return", "go", "defer", "else":
+		return "chan receive"
+	}
+	return "chan send"
+}
 
 // trap returns what the source shows of a leak's shape at f's lines, or "".
 func (c *Classifier) trap(f *Finding) string {

@@ -258,3 +258,25 @@ func TestNote(t *testing.T) {
 		t.Errorf("explanation %q", f.Explanation)
 	}
 }
+
+func TestArrowOp(t *testing.T) {
+	for line, want := range map[string]string{
+		"ch <- 1":                 "chan send",
+		"s.out[i] <- v":           "chan send",
+		"case results <- r:":      "chan send",
+		"go func() { ch <- 1 }()": "chan send",
+		"f(x) <- y":               "chan send",
+		"v := <-ch":               "chan receive",
+		"<-ctx.Done()":            "chan receive",
+		"case v, ok := <-in:":     "chan receive",
+		"case <-done:":            "chan receive",
+		"return <-ch":             "chan receive",
+		"go func() { <-ch }()":    "chan receive",
+		"process(<-jobs)":         "chan receive",
+		"x := compute()":          "",
+	} {
+		if got := arrowOp(line); got != want {
+			t.Errorf("%q: %q, want %q", line, got, want)
+		}
+	}
+}

@@ -52,10 +52,9 @@ func New(raw any) (register.LinterPlugin, error) {
 			return nil, fmt.Errorf("leakvet settings: disable: no analyzer %q", name)
 		}
 	}
-	show := leakvet.DefaultShow
+	show := leakvet.Show(leakvet.DefaultShow)
 	if len(s.Show) > 0 {
-		show, err = leakvet.ParseShow(strings.Join(s.Show, ","))
-		if err != nil {
+		if err := show.Set(strings.Join(s.Show, ",")); err != nil {
 			return nil, fmt.Errorf("leakvet settings: show: %w", err)
 		}
 	}
@@ -66,7 +65,7 @@ func New(raw any) (register.LinterPlugin, error) {
 		}
 		keep = append(keep, a)
 	}
-	return &Plugin{analyzers: leakvet.Shown(keep, show)}, nil
+	return &Plugin{analyzers: leakvet.Shown(keep, &show)}, nil
 }
 
 // BuildAnalyzers returns the analyzers to run.

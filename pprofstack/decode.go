@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -63,17 +64,151 @@ func readAll(r io.Reader, lim Limits) ([]byte, error) {
 	if max < 0 {
 		max = math.MaxInt64 - 1
 	}
-	data, err := io.ReadAll(io.LimitReader(r, max+1))
-	if err != nil {
-		if gzipped {
-			return nil, gzipError(err)
+	// Read in steps, checking each top-level field as soon as its header
+	// arrives: a stream that is no profile, or that declares more than
+	// the limits allow, stops before its bytes pile up.
+	data := make([]byte, 0, 64<<10)
+	scan := prescan{lim: lim}
+	for {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, int(min(int64(cap(data)), max+1-int64(len(data)))))
 		}
-		return nil, fmt.Errorf("reading the profile: %w", err)
+		n, err := r.Read(data[len(data):min(int64(cap(data)), max+1)])
+		data = data[:len(data)+n]
+		if int64(len(data)) > max {
+			return nil, &stack.LimitError{Limit: "pprofstack.Limits.Bytes", What: "bytes of profile once decompressed", Max: max}
+		}
+		if perr := scan.advance(data); perr != nil {
+			return nil, perr
+		}
+		switch {
+		case err == io.EOF:
+			return data, nil
+		case err != nil && gzipped:
+			return nil, gzipError(err)
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			// A gzip stream its caller opened, cut short.
+			return nil, fmt.Errorf("%w: %v", ErrTruncated, err)
+		case err != nil:
+			return nil, fmt.Errorf("reading the profile: %w", err)
+		}
 	}
-	if int64(len(data)) > max {
-		return nil, &stack.LimitError{Limit: "pprofstack.Limits.Bytes", What: "bytes of profile once decompressed", Max: max}
+}
+
+// prescan follows the profile's top-level fields while it is read, and
+// fails as soon as one is impossible or past a limit: a field of a kind
+// profiles do not use, a message larger than any within the limits, more
+// samples, locations, functions, mappings or strings than allowed.
+type prescan struct {
+	lim    Limits
+	off    int // start of the next field's key
+	counts [7]int
+}
+
+func (s *prescan) advance(data []byte) error {
+	if s.off == 0 && len(data) > 0 && !profileTag(data[0]) {
+		return notProfileHead(data)
 	}
-	return data, nil
+	w := walker{kind: "profile", top: true}
+	for {
+		b := data[s.off:]
+		key, n := binary.Uvarint(b)
+		if n == 0 {
+			return nil // the key is not all here yet
+		}
+		w.b, w.base = data, 0
+		if n < 0 {
+			return w.errorf(s.off, "varint longer than 64 bits")
+		}
+		num, typ := key>>3, int(key&7)
+		if num == 0 || num > 1<<29 {
+			return notProfileAt(s.off, w.errorf(s.off, "field number %d", num))
+		}
+		var size uint64
+		switch typ {
+		case wireVarint:
+			if _, m := binary.Uvarint(b[n:]); m == 0 {
+				return nil
+			} else if m < 0 {
+				return w.errorf(s.off, "varint longer than 64 bits")
+			} else {
+				n += m
+			}
+		case wireFixed64:
+			size = 8
+		case wireFixed32:
+			size = 4
+		case wireBytes:
+			l, m := binary.Uvarint(b[n:])
+			if m == 0 {
+				return nil
+			}
+			if m < 0 {
+				return w.errorf(s.off, "varint longer than 64 bits")
+			}
+			n += m
+			size = l
+			if err := s.bound(int(num), l); err != nil {
+				return err
+			}
+		default:
+			return notProfileAt(s.off, w.errorf(s.off, "field %d has wire type %d, which profiles do not use", num, typ))
+		}
+		if uint64(len(b)-n) < size {
+			return nil // the payload is not all here yet
+		}
+		s.off += n + int(size)
+		if num >= 2 && num <= 6 {
+			s.counts[num]++
+			var err error
+			switch num {
+			case 2:
+				err = check(s.counts[num], s.lim.Samples, "Samples", "samples")
+			case 3:
+				err = check(s.counts[num], s.lim.Mappings, "Mappings", "mappings")
+			case 4:
+				err = check(s.counts[num], s.lim.Locations, "Locations", "locations")
+			case 5:
+				err = check(s.counts[num], s.lim.Functions, "Functions", "functions")
+			case 6:
+				err = check(s.counts[num], s.lim.Strings, "Strings", "strings in the string table")
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// bound checks the declared length of a top-level field: a string within
+// NameBytes, any message within what the limits let one hold.
+func (s *prescan) bound(num int, l uint64) error {
+	if num == 6 {
+		if s.lim.NameBytes >= 0 && l > uint64(s.lim.NameBytes) {
+			return check(int(min(l, math.MaxInt32)), s.lim.NameBytes, "NameBytes", "bytes in one name or label")
+		}
+		return nil
+	}
+	// A sample holds at most Frames location ids and LabelBytes of
+	// labels; a location at most Frames lines; the rest is small.
+	max := uint64(4 << 10)
+	if s.lim.Frames < 0 || s.lim.LabelBytes < 0 {
+		return nil
+	}
+	max += uint64(s.lim.Frames)*32 + uint64(s.lim.LabelBytes)*2
+	if l > max {
+		return &stack.LimitError{Limit: "pprofstack.Limits.Frames", What: "bytes in one message of the profile (Frames and LabelBytes bound it)", Max: int64(max)}
+	}
+	return nil
+}
+
+// notProfileAt marks an error at the very first byte as bytes that are no
+// profile at all.
+func notProfileAt(off int, err error) error {
+	if off == 0 {
+		return notProfile{err}
+	}
+	return err
 }
 
 // gzipError tells a stream cut short from one that is not gzip at all.
@@ -96,6 +231,15 @@ const maxGoroutines = int64(min(1<<40, math.MaxInt))
 
 type span struct{ off, end int }
 
+// notProfile is ErrInvalid for bytes that are no profile at all.
+type notProfile struct{ err error }
+
+func (e notProfile) Error() string {
+	return "not a pprof profile: " + strings.TrimPrefix(e.err.Error(), ErrInvalid.Error()+": ")
+}
+
+func (e notProfile) Unwrap() error { return e.err }
+
 // decoder holds what one pass over the profile's top level found: where
 // each message is, not what it holds, so that counting and bounding come
 // before any allocation for the messages themselves.
@@ -104,20 +248,23 @@ type decoder struct {
 	data []byte
 
 	types     []int64 // string index of each sample type
-	samples   []span
+	nsamples  int     // samples are walked again in place, not noted
 	mappings  []span
 	locations []span
 	functions []span
 	strings   []span
 
-	mapIdx  map[uint64]int32 // index of each mapping, location and function by id
-	locIdx  map[uint64]int32
-	fnIdx   map[uint64]int32
-	nlines  []int32 // lines (frames) of each location
-	fnName  []int64 // string index of each function's name
-	fnFile  []int64
-	fnStart []int64 // each function's first line, 0 when the profile omits it
-	starts  []int64 // the start line of each frame of the stack at hand
+	mapIdx      map[uint64]int32 // index of each mapping, location and function by id
+	locIdx      map[uint64]int32
+	fnIdx       map[uint64]int32
+	nlines      []int32 // lines (frames) of each location
+	locAt       []int32 // 1 + where each location's frames start in arena; 0 until decoded
+	arena       []stack.Frame
+	arenaStarts []int64 // the start line of each frame in arena
+	fnName      []int64 // string index of each function's name
+	fnFile      []int64
+	fnStart     []int64 // each function's first line, 0 when the profile omits it
+	starts      []int64 // the start line of each frame of the stack at hand
 
 	strs  map[int64]string // strings converted so far
 	names map[int32]string // function names shortened so far
@@ -129,10 +276,13 @@ func decode(data []byte, lim Limits, keep bool) (*Profile, error) {
 	// A first byte that is no field of a Profile means no profile at all
 	// (an HTML page, a text dump), and saying so beats naming a wire type.
 	if len(data) > 0 && !profileTag(data[0]) {
-		head := data[:min(len(data), 24)]
-		return nil, fmt.Errorf("%w: not a pprof profile: it starts with %q", ErrInvalid, head)
+		return nil, notProfileHead(data)
 	}
-	if err := d.top(); err != nil {
+	if n, err := d.top(); err != nil {
+		if n == 0 && errors.Is(err, ErrInvalid) {
+			// Bytes that fail at their first field are not a profile.
+			return nil, notProfile{err}
+		}
 		return nil, err
 	}
 	if len(d.strings) == 0 {
@@ -177,9 +327,11 @@ func decode(data []byte, lim Limits, keep bool) (*Profile, error) {
 
 // top walks the Profile message, noting where each sample, mapping,
 // location, function and string is.
-func (d *decoder) top() error {
+// It returns how many fields it read.
+func (d *decoder) top() (int, error) {
 	w := walker{b: d.data, kind: "profile", top: true}
 	var f field
+	n := 0
 	add := func(list *[]span, max int, name, what string) error {
 		if err := w.want(&f, wireBytes); err != nil {
 			return err
@@ -191,39 +343,42 @@ func (d *decoder) top() error {
 		*list = append(*list, span{end - len(f.b), end})
 		return nil
 	}
-	for {
+	for ; ; n++ {
 		ok, err := w.next(&f)
 		if err != nil || !ok {
-			return err
+			return n, err
 		}
 		switch f.num {
 		case 1: // sample_type
 			if err := w.want(&f, wireBytes); err != nil {
-				return err
+				return n, err
 			}
 			if len(d.types) == 64 {
-				return w.errorf(w.off, "more than 64 sample types")
+				return n, w.errorf(w.off, "more than 64 sample types")
 			}
 			vt := w.sub(&f, "sample type", len(d.types)+1)
 			var typ int64
 			for {
 				ok, err := vt.next(&f)
 				if err != nil {
-					return err
+					return n, err
 				}
 				if !ok {
 					break
 				}
 				if f.num == 1 {
 					if err := vt.want(&f, wireVarint); err != nil {
-						return err
+						return n, err
 					}
 					typ = int64(f.v)
 				}
 			}
 			d.types = append(d.types, typ)
 		case 2:
-			err = add(&d.samples, d.lim.Samples, "Samples", "samples")
+			if err = w.want(&f, wireBytes); err == nil {
+				d.nsamples++
+				err = check(d.nsamples, d.lim.Samples, "Samples", "samples")
+			}
 		case 3:
 			err = add(&d.mappings, d.lim.Mappings, "Mappings", "mappings")
 		case 4:
@@ -234,7 +389,7 @@ func (d *decoder) top() error {
 			err = add(&d.strings, d.lim.Strings, "Strings", "strings in the string table")
 		}
 		if err != nil {
-			return err
+			return n, err
 		}
 	}
 }
@@ -391,6 +546,7 @@ func (d *decoder) functionTable() error {
 func (d *decoder) locationTable() error {
 	d.locIdx = make(map[uint64]int32, len(d.locations))
 	d.nlines = make([]int32, len(d.locations))
+	d.locAt = make([]int32, len(d.locations))
 	for i, s := range d.locations {
 		w := d.msg(s, "location", i+1)
 		var f field
@@ -496,13 +652,22 @@ func (d *decoder) funcName(i int32) (string, error) {
 // count goroutines become one each, when keep is set.
 func (d *decoder) sampleList(p *Profile, keep bool) error {
 	leaked := p.Type == "goroutineleak"
-	stacks := make(map[uint64]struct{})
+	kept := 0
 	var locs []uint64   // location ids of the sample at hand
 	var lbls [][2]int64 // its string labels, as string indices
 	var frames []stack.Frame
 	totalFrames := 0
-	for i, s := range d.samples {
-		w := d.msg(s, "sample", i+1)
+	top := walker{b: d.data, kind: "profile", top: true}
+	var tf field
+	for i := 0; ; {
+		if ok, err := top.next(&tf); err != nil || !ok {
+			return err
+		}
+		if tf.num != 2 {
+			continue
+		}
+		i++
+		w := walker{b: tf.b, base: top.off - len(tf.b), kind: "sample", idx: i}
 		var f field
 		var count int64
 		values := 0
@@ -538,7 +703,7 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 					return err
 				}
 				var key, str int64
-				key, str, err = d.label(&w, &f, i)
+				key, str, err = d.label(&w, &f, i-1)
 				if err == nil && str != 0 {
 					labelBytes += int(d.strings[key].end-d.strings[key].off) + int(d.strings[str].end-d.strings[str].off) + 2
 					if err = check(labelBytes, d.lim.LabelBytes, "LabelBytes", "bytes of labels in one sample"); err == nil {
@@ -564,13 +729,11 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		// Every location must exist, kept or not, and the frames count
 		// before they are kept.
 		frames, d.starts = frames[:0], d.starts[:0]
-		h := uint64(14695981039346656037)
 		for _, id := range locs {
 			li, ok := d.locIdx[id]
 			if !ok {
 				return w.errorf(0, "location %d, which the profile does not define", id)
 			}
-			h = (h ^ id) * 1099511628211
 			var err error
 			if frames, err = d.appendFrames(frames, li, keep && count > 0); err != nil {
 				return err
@@ -583,14 +746,17 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		if err := check(totalFrames, d.lim.TotalFrames, "TotalFrames", "frames in all stacks together"); err != nil {
 			return err
 		}
-		stacks[h] = struct{}{}
-		if err := check(len(stacks), d.lim.Stacks, "Stacks", "distinct stacks"); err != nil {
+		kept++
+		if err := check(kept, d.lim.Stacks, "Stacks", "stacks (samples that count goroutines)"); err != nil {
 			return err
 		}
 		if !keep {
 			continue
 		}
 		g := &stack.Goroutine{Count: int(count), Leaked: leaked, Stack: slices.Clone(frames), State: nilParkState(frames, d.starts)}
+		if len(g.Stack) == 0 {
+			g.Stack = nil // a sample the runtime could not walk
+		}
 		for _, kv := range lbls {
 			k, err := d.str(kv[0])
 			if err != nil {
@@ -605,7 +771,6 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 		slices.SortStableFunc(g.Labels, func(a, b stack.Label) int { return strings.Compare(a.Key, b.Key) })
 		p.Goroutines = append(p.Goroutines, g)
 	}
-	return nil
 }
 
 // label reads a Label message: its key and string value, as indices.
@@ -650,6 +815,34 @@ func (d *decoder) appendFrames(frames []stack.Frame, li int32, keep bool) ([]sta
 		}
 		return slices.Grow(frames, n-len(frames))[:n], nil
 	}
+	n := len(frames) + int(d.nlines[li])
+	if err := check(n, d.lim.Frames, "Frames", "frames in one stack"); err != nil {
+		return frames, err
+	}
+	if at := d.locAt[li]; at > 0 {
+		// Decoded before: stacks share most of their locations.
+		at--
+		end := at + d.nlines[li]
+		d.starts = append(d.starts, d.arenaStarts[at:end]...)
+		return append(frames, d.arena[at:end]...), nil
+	}
+	from := len(frames)
+	frames, err := d.decodeFrames(frames, li)
+	if err != nil {
+		return frames, err
+	}
+	// Keep the location's frames for the next stack that uses it, as
+	// long as what is kept stays within TotalFrames.
+	if kept := len(d.arena) + len(frames) - from; kept < math.MaxInt32/2 && (kept <= d.lim.TotalFrames || d.lim.TotalFrames < 0) {
+		d.locAt[li] = int32(len(d.arena)) + 1
+		d.arena = append(d.arena, frames[from:]...)
+		d.arenaStarts = append(d.arenaStarts, d.starts[len(d.starts)-(len(frames)-from):]...)
+	}
+	return frames, nil
+}
+
+// decodeFrames appends the frames of location li, read from the profile.
+func (d *decoder) decodeFrames(frames []stack.Frame, li int32) ([]stack.Frame, error) {
 	w := d.msg(d.locations[li], "location", int(li)+1)
 	var f field
 	for {
@@ -678,6 +871,12 @@ func (d *decoder) appendFrames(frames []stack.Frame, li int32, keep bool) ([]sta
 		frames = append(frames, stack.Frame{Func: stack.Func(name), File: file, Line: n})
 		d.starts = append(d.starts, d.fnStart[fn])
 	}
+}
+
+// notProfileHead says that data, which starts with no field of a
+// Profile, is not one, showing how it starts.
+func notProfileHead(data []byte) error {
+	return fmt.Errorf("%w: not a pprof profile: it starts with %q", ErrInvalid, data[:min(len(data), 24)])
 }
 
 // profileTag reports whether b can start a Profile message: the tag of one

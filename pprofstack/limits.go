@@ -15,8 +15,9 @@ import (
 type Limits struct {
 	// Bytes bounds the profile once decompressed.
 	Bytes int64
-	// Samples bounds the sample messages; Stacks the distinct stacks kept
-	// among them (the runtime writes one sample per stack and label set).
+	// Samples bounds the sample messages; Stacks those kept, the ones that
+	// count goroutines (the runtime writes one per stack and label set),
+	// each of which becomes a *stack.Goroutine.
 	Samples int
 	Stacks  int
 	// Locations, Functions, Mappings and Strings bound the profile's
@@ -40,14 +41,14 @@ type Limits struct {
 // goroutines with distinct stacks make a few MB) with room to spare.
 var DefaultLimits = Limits{
 	Bytes:       MaxSize,
-	Samples:     1 << 21,
-	Stacks:      1 << 20,
-	Locations:   1 << 20,
-	Functions:   1 << 20,
+	Samples:     1 << 20,
+	Stacks:      1 << 18,
+	Locations:   1 << 19,
+	Functions:   1 << 19,
 	Mappings:    1 << 14,
-	Strings:     1 << 21,
+	Strings:     1 << 20,
 	Frames:      4096,
-	TotalFrames: 1 << 23,
+	TotalFrames: 1 << 22,
 	LabelBytes:  64 << 10,
 	NameBytes:   64 << 10,
 }

@@ -22,7 +22,7 @@ import (
 // (DefaultLimits.Bytes): a goroutine profile of 100k goroutines with
 // distinct stacks is a few MB, and a gzip bomb must not take the machine
 // down.
-const MaxSize = 128 << 20
+const MaxSize = 64 << 20
 
 // Parse reads a protobuf profile, gzipped or not, within DefaultLimits and
 // returns one goroutine per sample, with Count set to the number of
@@ -40,7 +40,11 @@ func Parse(r io.Reader) ([]*stack.Goroutine, error) {
 // so that the library's decoder, which allocates for every element a
 // profile declares, only ever sees what the limits allow.
 func Read(r io.Reader) (*profile.Profile, error) {
-	lim := DefaultLimits
+	return readLimits(r, DefaultLimits)
+}
+
+func readLimits(r io.Reader, lim Limits) (*profile.Profile, error) {
+	lim = lim.withDefaults()
 	data, err := readAll(r, lim)
 	if err != nil {
 		return nil, err

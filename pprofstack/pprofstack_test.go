@@ -58,7 +58,7 @@ func TestNotGoroutine(t *testing.T) {
 	if _, err := Parse(bytes.NewReader(b)); err == nil || !strings.Contains(err.Error(), "not a goroutine profile") {
 		t.Errorf("heap profile: err = %v", err)
 	}
-	if _, err := Parse(strings.NewReader("garbage")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "invalid pprof profile") {
+	if _, err := Parse(strings.NewReader("garbage")); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "not a pprof profile") {
 		t.Errorf("garbage: err = %v", err)
 	}
 }
@@ -67,7 +67,9 @@ func TestNotGoroutine(t *testing.T) {
 // read the real profiles alike.
 func TestDecodeAgrees(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "go*.pb.gz"))
-	if len(files) < 2 {
+	healthy, _ := filepath.Glob(filepath.Join("..", "testdata", "healthy", "*", "*.pb.gz"))
+	files = append(files, healthy...)
+	if len(files) < 10 {
 		t.Fatalf("only %d profiles in testdata", len(files))
 	}
 	for _, file := range files {
@@ -75,16 +77,16 @@ func TestDecodeAgrees(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := agree(b); err != nil {
+		if err := agree(b, Limits{}); err != nil {
 			t.Errorf("%s: %v", file, err)
 		}
 	}
 }
 
 // agree reads in both ways and says how they differ; nil when both fail.
-func agree(in []byte) error {
-	p, err := Decode(bytes.NewReader(in), Limits{})
-	gp, rerr := Read(bytes.NewReader(in))
+func agree(in []byte, lim Limits) error {
+	p, err := Decode(bytes.NewReader(in), lim)
+	gp, rerr := readLimits(bytes.NewReader(in), lim)
 	var gs []*stack.Goroutine
 	if rerr == nil {
 		gs, rerr = Goroutines(gp)
@@ -126,12 +128,13 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		if len(b) < 64<<10 {
-			f.Add(b)
-		}
+		f.Add(b)
 	}
+	// Small limits keep each run short: the hostile seeds expand to
+	// megabytes, which the limits stop early as they do the defaults.
+	lim := Limits{Bytes: 1 << 20, Frames: 512, TotalFrames: 1 << 16, Samples: 1 << 14, NameBytes: 4 << 10, LabelBytes: 4 << 10}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		p, err := Decode(bytes.NewReader(in), Limits{})
+		p, err := Decode(bytes.NewReader(in), lim)
 		var le *stack.LimitError
 		switch {
 		case err == nil:
@@ -153,7 +156,7 @@ func FuzzParse(f *testing.F) {
 		default:
 			t.Fatalf("unclassified error: %v", err)
 		}
-		if err := agree(in); err != nil {
+		if err := agree(in, lim); err != nil {
 			t.Fatal(err)
 		}
 	})

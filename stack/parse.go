@@ -29,23 +29,34 @@ type SyntaxError struct {
 	Line int    // 1-based line number in the input
 	Text string // the line, cut to 120 bytes
 	Msg  string
+	// Truncated is set when the input ends before its format says it
+	// should: after a call with no file:line, or before a debug=1
+	// profile's records add up to its total.
+	Truncated bool
 }
 
 func (e *SyntaxError) Error() string {
+	if e.Text == "" {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
 	return fmt.Sprintf("line %d: %s: %q", e.Line, e.Msg, e.Text)
 }
 
 // Parser reads goroutines from runtime tracebacks (runtime.Stack, panics,
 // fatal errors, SIGQUIT, /debug/pprof/goroutine?debug=2, goroutineleak
 // profiles), the goroutine sections of race reports, and debug=1 goroutine
-// profiles, one goroutine at a time. Its memory is bounded by the longest
-// stack and the distinct function and file names, not by the input.
+// profiles, one goroutine at a time. Its memory is bounded by Limits for
+// one goroutine and by a cap on the distinct names it keeps, not by the
+// input.
 //
 // The states, each with the line it expects next:
 //
 //	text      anything; a header starts a goroutine     goroutine 7 [chan send]:
 //	                     a record starts a profile stack 3 @ 0x43e1ce 0x4085a5
 //	                     a race section header           Write at 0x00c0000 by goroutine 7:
+//	                     a profile header (passed on)    goroutineleak profile: total 3
+//	                     other text is passed on; after a profile header, only
+//	                     once the records added up to its total
 //	call      a call, or what ends the stack           main.worker(0xc000010000)
 //	                     elided frames                   ...12 frames elided...
 //	                     created by                      created by main.main in goroutine 1
@@ -55,6 +66,9 @@ func (e *SyntaxError) Error() string {
 //	created   the position of the go statement (-> call, for ancestors or the end)
 //	profile   "# labels:" and "#\t0x.. func+0x.. file:line" lines (-> text)
 //	race      "  func()" and "      file:line" pairs (-> text at a blank line)
+//
+// Race sections are passed on whole as well as parsed: a race report is the
+// user's output.
 type Parser struct {
 	lr     *lineReader
 	opt    Options
@@ -70,7 +84,12 @@ type Parser struct {
 	nframes int // frames and ancestors of the goroutine at hand
 	labelB  int // bytes of its labels
 	prof    profile
+	counted int64 // goroutines the records counted so far
 }
+
+// maxGoroutines is more goroutines than any process holds (at 2 KiB of
+// stack each, 2 PiB).
+const maxGoroutines = 1 << 40
 
 // profile is the debug=1 profile being read: the runtime writes
 // "goroutine profile: total N" and then records whose counts add up to N,
@@ -111,8 +130,15 @@ func Parse(r io.Reader, opt Options) ([]*Goroutine, error) {
 // slices are reused by the next call: Clone what you keep.
 func (p *Parser) Goroutine() *Goroutine { return &p.g }
 
-// Err returns the error that stopped the parser, nil at the end of input.
+// Err returns the error that stopped the parser, nil at the end of input:
+// a *SyntaxError, a *LimitError, or the reader's error, wrapped.
 func (p *Parser) Err() error { return p.err }
+
+// Profiled reports whether the input was a debug=1 goroutine or
+// goroutineleak profile, by its "goroutine profile: total N" header, so
+// that a caller can tell an empty profile (a process with no leak proven)
+// from input that holds no goroutines at all.
+func (p *Parser) Profiled() bool { return p.prof.kind == profGoroutine || p.prof.kind == profLeak }
 
 // Clone returns a copy of g that shares nothing with the parser.
 func (g *Goroutine) Clone() *Goroutine {
@@ -158,7 +184,13 @@ func (p *Parser) Next() bool {
 			line, long = p.lr.next()
 		}
 		if line == nil {
-			if st == stFile && !p.skip("the input ends after a call, before its file:line", nil) {
+			if err := p.lr.err; err != io.EOF {
+				// A read error is not the end of the dump: what was read
+				// is not all there is.
+				p.err = fmt.Errorf("after line %d: %w", p.lr.n, err)
+				return false
+			}
+			if st == stFile && !p.skipCut("the input ends after a call, before its file:line", nil) {
 				return false
 			}
 			if st == stText && !p.profileEnds(nil) {
@@ -330,13 +362,22 @@ func (p *Parser) Next() bool {
 // skip reports a line it cannot parse: an error that stops the parser, or
 // in lenient mode a warning, after which parsing goes on.
 func (p *Parser) skip(msg string, l []byte) bool {
+	return p.skipError(&SyntaxError{Msg: msg}, l)
+}
+
+// skipCut is skip for an input that ends early.
+func (p *Parser) skipCut(msg string, l []byte) bool {
+	return p.skipError(&SyntaxError{Msg: msg, Truncated: true}, l)
+}
+
+func (p *Parser) skipError(e *SyntaxError, l []byte) bool {
 	if p.err != nil {
 		return false // a limit, which no leniency skips
 	}
 	if len(l) > 120 {
 		l = l[:120]
 	}
-	e := &SyntaxError{Line: p.lr.n, Text: string(l), Msg: msg}
+	e.Line, e.Text = p.lr.n, string(l)
 	if p.opt.Lenient {
 		if p.opt.Warn != nil {
 			p.opt.Warn(e)
@@ -711,6 +752,13 @@ func (p *Parser) record(l []byte) bool {
 	if n == 0 && !p.skip("a record of 0 goroutines", l) {
 		return false
 	}
+	// Counts that add up to more goroutines than a process can hold are
+	// not true, and would overflow a total.
+	if n > maxGoroutines-p.counted {
+		p.skip(fmt.Sprintf("a record of %d goroutines, which takes the total past what a process can hold", n), l)
+		return false
+	}
+	p.counted += n
 	if pr := &p.prof; pr.kind != profNone {
 		if !pr.open || n > pr.total-pr.sum {
 			p.skip(fmt.Sprintf("the records add up to more than the profile's total of %d", pr.total), l)
@@ -772,6 +820,9 @@ func (p *Parser) profileEnds(l []byte) bool {
 	}
 	msg := fmt.Sprintf("%s when the records add up to %d of the profile's total of %d: the profile was cut short", where, pr.sum, pr.total)
 	pr.open = false
+	if l == nil {
+		return p.skipCut(msg, l)
+	}
 	return p.skip(msg, l)
 }
 

@@ -270,6 +270,7 @@ func TestSyntaxErrors(t *testing.T) {
 		{"debug=1 profile cut short before text", "goroutine profile: total 5\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n\nexit status 2\n", 5},
 		{"debug=1 records past the total", "goroutine profile: total 1\n2 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 2},
 		{"debug=1 record of none", "0 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 1},
+		{"debug=1 counts past any process", "999999999999999999 @ 0x1\n#\t0x1\tmain.f+0x1\t/x.go:1\n", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse(strings.NewReader(tc.in), Options{})
@@ -347,7 +348,9 @@ func TestFunc(t *testing.T) {
 // TestTestdata parses the real dumps kept as fuzz seeds, strictly.
 func TestTestdata(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.txt"))
-	if len(files) < 5 {
+	healthy, _ := filepath.Glob(filepath.Join("..", "testdata", "healthy", "*", "*.debug[12].txt"))
+	files = append(files, healthy...)
+	if len(files) < 20 {
 		t.Fatalf("only %d dumps in testdata", len(files))
 	}
 	for _, file := range files {

@@ -66,6 +66,19 @@ func TestVetTool(t *testing.T) {
 	if out, code := run(t, "go", "vet", "-vettool="+exe, "./clean"); code != 0 || strings.TrimSpace(out) != "" {
 		t.Errorf("go vet -vettool over a clean package: exit %d, output:\n%s", code, out)
 	}
+
+	// Categories: the leak only on a failed test's path is left out unless
+	// -show asks for it; a bad value is an error that names it.
+	out, _ = run(t, "go", "vet", "-vettool="+exe, "./ranked")
+	if !strings.Contains(out, "wait.go:13:") || !strings.Contains(out, "ranked_test.go:13:") || strings.Contains(out, "ranked_test.go:20:") {
+		t.Errorf("go vet -vettool ./ranked, default categories:\n%s", out)
+	}
+	if out, _ = run(t, "go", "vet", "-vettool="+exe, "-show=all", "./ranked"); !strings.Contains(out, "ranked_test.go:20:") {
+		t.Errorf("go vet -vettool -show=all ./ranked lacks the failed test's leak:\n%s", out)
+	}
+	if out, code := run(t, "go", "vet", "-vettool="+exe, "-show=prod", "./ranked"); code == 0 || !strings.Contains(out, `no category "prod"`) {
+		t.Errorf("-show=prod: exit %d, output:\n%s", code, out)
+	}
 }
 
 func TestStandalone(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
@@ -147,7 +148,7 @@ func (a *analyzeFlags) filter(r *classify.Report) []string {
 	var order []string
 	for _, f := range r.Findings {
 		flag := a.hiddenBy(f)
-		if flag == "" || f.Verdict == classify.OK {
+		if flag == "" || (f.Verdict != classify.Leak && f.Verdict != classify.Suspect) {
 			continue
 		}
 		h := by[flag]
@@ -202,15 +203,49 @@ func (a *analyzeFlags) render(e *env, out output, r *classify.Report) int {
 }
 
 // fetch reads a service, telling the user what a costly request costs and
-// how far a long one has come.
+// how far a long one has come: once a full dump is asked for, a line every
+// few seconds while the service formats it, then how much has been read.
 func (a *analyzeFlags) fetch(e *env, target string, c *classify.Classifier) (*remote.Result, error) {
 	opt := a.remoteOptions(e)
-	opt.Notify = func(msg string) { fmt.Fprintf(e.stderr, "leakhound: %s\n", msg) }
+	var mu sync.Mutex // the ticker's lines and Fetch's share stderr
+	say := func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(e.stderr, "leakhound: "+format+"\n", args...)
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(done)
+	every := e.waitTick
+	if every == 0 {
+		every = 2 * time.Second
+	}
+	var reading atomic.Bool
+	opt.Notify = func(msg string) {
+		say("%s", msg)
+		start := time.Now()
+		wg.Go(func() {
+			tick := time.NewTicker(every)
+			defer tick.Stop()
+			for {
+				select {
+				case <-done:
+					return
+				case <-tick.C:
+					if !reading.Load() {
+						say("waiting for the full dump: %v so far", time.Since(start).Round(time.Second/10))
+					}
+				}
+			}
+		})
+	}
 	last := time.Now()
 	opt.Progress = func(read, total int) {
-		if time.Since(last) >= time.Second {
+		reading.Store(true)
+		if time.Since(last) >= every {
 			last = time.Now()
-			fmt.Fprintf(e.stderr, "leakhound: read %d of %d goroutines\n", read, total)
+			say("read %d of %d goroutines", read, total)
 		}
 	}
 	return remote.Fetch(e.ctx, target, opt, c.Add)
@@ -240,6 +275,9 @@ func analyze(e *env, args []string) int {
 	if u, ok := asURL(name); ok {
 		c := a.classifier(true)
 		res, err := a.fetch(e, u, c)
+		if err != nil && u != name {
+			err = fmt.Errorf("%v (no file %s exists, so it was read as a URL)", err, name)
+		}
 		if err != nil {
 			return e.fail("analyze", err)
 		}
@@ -257,6 +295,9 @@ func analyze(e *env, args []string) int {
 			return e.fail("analyze", err)
 		}
 		defer f.Close()
+		if fi, err := f.Stat(); err == nil && fi.IsDir() {
+			return e.fail("analyze", fmt.Errorf("%s: a directory, not a dump", name))
+		}
 		r = f
 	}
 	opt := input.Options{Options: a.parseOptions(e)}
@@ -266,13 +307,16 @@ func analyze(e *env, args []string) int {
 		opt.Passthrough = e.stdout
 	}
 	n, err := input.Read(r, opt, c.Add)
-	if err != nil {
+	var notes []string
+	switch {
+	case errors.Is(err, input.ErrEmptyProfile):
+		notes = append(notes, "the profile lists no goroutines (a goroutineleak profile lists only proven leaks: none were)")
+	case err != nil:
 		return e.fail("analyze", fmt.Errorf("%s: %v", displayName(name), err))
-	}
-	if n == 0 {
+	case n == 0:
 		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}
-	return a.render(e, output{name: displayName(name)}, c.Report())
+	return a.render(e, output{name: displayName(name), notes: notes}, c.Report())
 }
 
 // asURL says whether an input names a service: an http(s) URL, or

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/leakhound/leakhound/report"
 )
@@ -36,6 +37,9 @@ type env struct {
 	// each round with the round's number and says whether to sample
 	// again (at once) or to finish. Tests drive watch with it.
 	nextRound func(round int) bool
+	// waitTick is how often a long request says it is still waiting;
+	// 0 means 2 s.
+	waitTick time.Duration
 }
 
 type command struct {
@@ -109,14 +113,21 @@ func help(e *env, args []string) int {
 	return e.main([]string{args[0], "-h"})
 }
 
-// terminal reports whether f is a terminal (a character device).
+// terminal reports whether f is a terminal: a character device other than
+// the null device, which "< /dev/null" makes stdin and which a person
+// does not type into. (The standard library has no isatty; this is close
+// enough for deciding whether to wait for input.)
 func terminal(f any) bool {
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
 	}
 	fi, err := file.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		return false
+	}
+	null, err := os.Stat(os.DevNull)
+	return err != nil || !os.SameFile(fi, null)
 }
 
 // parseFlags parses flags wherever they stand among the arguments, so

@@ -87,8 +87,8 @@ func TestWatchHostile(t *testing.T) {
 		url  string
 		want string // in the target's last error
 	}{
-		{"missing location", hostile(t, serve(missingLocation())), ""},
-		{"empty samples", hostile(t, serve(bomb)), ""},
+		{"missing location", hostile(t, serve(missingLocation())), "location 99"},
+		{"empty samples", hostile(t, serve(bomb)), "samples"},
 		{"500 with escapes", hostile(t, func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusInternalServerError)
 			w.Write([]byte("\x1b[2J\x1b]0;pwned\x07oops\nLEAK fake"))

@@ -278,7 +278,11 @@ type watched struct {
 	// Suspects are the suspect findings of the last sample that did not
 	// grow, wait long or get proven over the watch.
 	Suspects []*classify.Finding `json:"suspects,omitempty"`
-	NoProof  bool                `json:"no_proof,omitempty"`
+	// Parked counts the goroutines of the last sample parked in a leak
+	// class with no evidence of a leak, and their groups.
+	Parked       int  `json:"parked,omitempty"`
+	ParkedGroups int  `json:"parked_groups,omitempty"`
+	NoProof      bool `json:"no_proof,omitempty"`
 }
 
 type watchedGroup struct {
@@ -322,8 +326,13 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
 		}
 		if _, last := t.tracker.Latest(); last != nil {
 			for _, f := range last.Findings {
-				if f.Verdict != classify.OK && !reported[monitor.KeyOf(f)] && a.keep(f) {
+				switch {
+				case reported[monitor.KeyOf(f)] || !a.keep(f):
+				case f.Verdict == classify.Suspect || f.Verdict == classify.Leak:
 					w.Suspects = append(w.Suspects, f)
+				case f.Verdict == classify.Parked:
+					w.Parked += f.Count
+					w.ParkedGroups++
 				}
 			}
 		}
@@ -373,6 +382,10 @@ func finishText(out io.Writer, t *target, w watched, r *classify.Report, color b
 	}
 	for _, n := range notes {
 		fmt.Fprintln(out, report.Escape(n))
+	}
+	if w.Parked > 0 {
+		fmt.Fprintf(out, "the last sample holds %s parked in %s: waiting in a leak class with no evidence of a leak yet; a longer watch shows whether they grow\n",
+			report.Plural(w.Parked, "goroutine"), report.Plural(w.ParkedGroups, "group"))
 	}
 	if len(w.Suspects) == 0 {
 		return

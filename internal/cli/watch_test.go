@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -66,6 +67,11 @@ func startTargetErr(t *testing.T, mode, addr string) (string, *exec.Cmd, error) 
 	}
 	cmd := exec.Command(targetBin, "-mode", mode, "-addr", addr)
 	stdout, _ := cmd.StdoutPipe()
+	// The target exits when its stdin closes: at the latest when this
+	// process does, even if it is killed before its cleanups run.
+	if _, err := cmd.StdinPipe(); err != nil {
+		return "", nil, err
+	}
 	if err := cmd.Start(); err != nil {
 		return "", nil, err
 	}
@@ -124,11 +130,15 @@ func watchJSON(t *testing.T, next func(round int) bool, args ...string) (int, wa
 	return code, doc
 }
 
+// leakClient bounds a fixture that fails to park its goroutines: the test
+// fails instead of hanging.
+var leakClient = &http.Client{Timeout: time.Minute}
+
 // leakMore makes a watchtarget leak n more goroutines, all parked when it
 // returns.
 func leakMore(t *testing.T, target string, n int) {
 	t.Helper()
-	resp, err := http.Get(fmt.Sprintf("%s/leak?n=%d", target, n))
+	resp, err := leakClient.Get(fmt.Sprintf("%s/leak?n=%d", target, n))
 	if err != nil {
 		t.Fatalf("leaking on %s: %v", target, err)
 	}
@@ -262,5 +272,57 @@ func TestWatchBadArgs(t *testing.T) {
 		if code, _, errOut := run(t, "", args...); code != ExitError || strings.Count(errOut, "\n") != 1 {
 			t.Errorf("%v: exit %d, %q", args, code, errOut)
 		}
+	}
+}
+
+// TestWatchTextTotals: the final report's header counts the goroutines of
+// the last sample, as the last progress line does, and the numbers take
+// their plurals.
+func TestWatchTextTotals(t *testing.T) {
+	leaky, _ := startTarget(t, "leak", "127.0.0.1:0")
+	code, out, errOut := runRounds(t, func(round int) bool {
+		leakMore(t, leaky, 3)
+		return round < 5
+	}, "watch", "--color", "never", "--interval", "1h", "--timeout", "1m", leaky)
+	if code != ExitLeaks {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	last := regexp.MustCompile(`sample 5: \S+: (\d+) goroutines`).FindStringSubmatch(errOut)
+	head := regexp.MustCompile(`(?m)^(\d+) goroutines in ` + regexp.QuoteMeta(leaky)).FindStringSubmatch(out)
+	if last == nil || head == nil || last[1] != head[1] {
+		t.Errorf("last sample %v, header %v:\n%s\n%s", last, head, errOut, out)
+	}
+	if !strings.Contains(out, "== "+leaky+": 5 samples") || regexp.MustCompile(`\b1 (samples|goroutines|groups)\b`).MatchString(out+errOut) {
+		t.Errorf("counts:\n%s", out)
+	}
+}
+
+// TestWatchShort: a watch too short for anything to grow still says what
+// the last sample holds: its suspects, and its parked goroutines.
+func TestWatchShort(t *testing.T) {
+	var dump strings.Builder
+	// Five sends on a nil channel (a trap the stack shows: suspect), and
+	// twenty sends on a channel from one creator (parked).
+	for i := range 5 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send (nil chan)]:\nmain.report()\n\t/src/main.go:20 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:10 +0x2b\n\n", 10+i)
+	}
+	for i := range 20 {
+		fmt.Fprintf(&dump, "goroutine %d [chan send]:\nmain.work()\n\t/src/main.go:30 +0x1d\ncreated by main.run in goroutine 1\n\t/src/main.go:11 +0x2b\n\n", 20+i)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(dump.String())) }))
+	defer srv.Close()
+	u := srv.URL + "/debug/pprof/goroutine?debug=2"
+	once := func(int) bool { return false }
+	code, out, errOut := runRounds(t, once, "watch", "--color", "never", "--interval", "1h", u)
+	flat := strings.Join(strings.Fields(out), " ")
+	if code != ExitLeaks || !strings.Contains(flat, "no group grew") ||
+		!strings.Contains(flat, "the last sample also holds 5 suspect goroutines in 1 group that did not grow") ||
+		!strings.Contains(flat, "nil-channel-send") ||
+		!strings.Contains(flat, "the last sample holds 20 goroutines parked in 1 group") {
+		t.Errorf("exit %d:\n%s\n%s", code, out, errOut)
+	}
+	code, doc := watchJSON(t, once, u)
+	if code != ExitLeaks || len(doc.Targets) != 1 || len(doc.Targets[0].Suspects) != 1 || doc.Targets[0].Suspects[0].Count != 5 {
+		t.Errorf("JSON: exit %d, %+v", code, doc)
 	}
 }

@@ -35,6 +35,10 @@ const maxSuspects = 1
 var (
 	phases = []string{"fresh", "loaded"}
 	forms  = []string{"debug2.txt", "debug1.txt", "pb.gz"}
+	// leakForms are the runtime's goroutineleak profile in debug=2, 1 and 0,
+	// which only servers built with Go 1.27 (or 1.26 with the experiment)
+	// serve: /debug/pprof/goroutineleak?debug=N.
+	leakForms = []string{"leak2.txt", "leak1.txt", "leak.pb.gz"}
 )
 
 // fixture is one capture: a server's goroutines in one phase and form.
@@ -45,7 +49,8 @@ type fixture struct {
 func (f fixture) name() string { return f.server + "/" + f.phase + "." + f.form }
 
 // fixtures lists every capture, and fails the test when a server lacks one
-// of the six (two phases, three forms) or when fewer than five servers are
+// of the six (two phases, three forms), when a server with one leak profile
+// lacks another, or when fewer than five servers, or no leak profiles, are
 // left: a fixture set that shrinks silently would test less and still pass.
 func fixtures(t *testing.T) []fixture {
 	t.Helper()
@@ -54,14 +59,19 @@ func fixtures(t *testing.T) []fixture {
 		t.Fatal(err)
 	}
 	var fs []fixture
-	servers := 0
+	servers, leakServers := 0, 0
 	for _, e := range ents {
 		if !e.IsDir() {
 			continue
 		}
 		servers++
+		want := forms
+		if m, _ := filepath.Glob(filepath.Join(dir, e.Name(), "*.leak*")); len(m) > 0 {
+			leakServers++
+			want = append(slices.Clone(forms), leakForms...)
+		}
 		for _, p := range phases {
-			for _, form := range forms {
+			for _, form := range want {
 				path := filepath.Join(dir, e.Name(), p+"."+form)
 				if _, err := os.Stat(path); err != nil {
 					t.Errorf("%s: missing fixture: %v", e.Name(), err)
@@ -73,6 +83,9 @@ func fixtures(t *testing.T) []fixture {
 	}
 	if servers < 5 {
 		t.Fatalf("%s holds %d servers, want at least 5", dir, servers)
+	}
+	if leakServers == 0 {
+		t.Fatalf("%s holds no server with goroutineleak profiles, want at least one", dir)
 	}
 	return fs
 }
@@ -121,7 +134,8 @@ func run(f fixture) (*result, error) {
 
 var (
 	dumpHeader    = regexp.MustCompile(`(?m)^goroutine \d+ \[`)
-	profileHeader = regexp.MustCompile(`(?m)^goroutine profile: total (\d+)$`)
+	profileHeader = regexp.MustCompile(`(?m)^goroutine(?:leak)? profile: total (\d+)$`)
+	leakedHeader  = regexp.MustCompile(`(?m)^goroutine \d+ .*\[[^\]]* \(leaked\)`)
 	profileStack  = regexp.MustCompile(`(?m)^\d+ @( 0x[0-9a-f]+)+$`)
 )
 
@@ -135,13 +149,13 @@ func wantCounts(t *testing.T, f fixture) (goroutines, stacks int) {
 		t.Fatal(err)
 	}
 	switch f.form {
-	case "debug2.txt":
+	case "debug2.txt", "leak2.txt":
 		n := len(dumpHeader.FindAll(data, -1))
 		return n, n
-	case "debug1.txt":
+	case "debug1.txt", "leak1.txt":
 		m := profileHeader.FindSubmatch(data)
 		if m == nil {
-			t.Fatalf("%s: no 'goroutine profile: total' line", f.name())
+			t.Fatalf("%s: no 'goroutine profile: total' or 'goroutineleak profile: total' line", f.name())
 		}
 		total, _ := strconv.Atoi(string(m[1]))
 		return total, len(profileStack.FindAll(data, -1))
@@ -163,6 +177,24 @@ func wantCounts(t *testing.T, f fixture) (goroutines, stacks int) {
 	return goroutines, len(p.Sample)
 }
 
+// runtimeProven returns how many goroutines a leak profile fixture says the
+// runtime proved leaked (total, its goroutine count in debug=1 and 0, the
+// "(leaked)" headers in debug=2); 0 for the other forms.
+func runtimeProven(t *testing.T, f fixture, total int) int {
+	t.Helper()
+	switch f.form {
+	case "leak1.txt", "leak.pb.gz":
+		return total
+	case "leak2.txt":
+		data, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(leakedHeader.FindAll(data, -1))
+	}
+	return 0
+}
+
 // TestHealthyServers reads every fixture, checks that nothing is lost on the
 // way, prints a table of what the classifier makes of each (go test -v), and
 // fails on any leak verdict and on more than one suspect group per server
@@ -170,8 +202,8 @@ func wantCounts(t *testing.T, f fixture) (goroutines, stacks int) {
 func TestHealthyServers(t *testing.T) {
 	fs := fixtures(t)
 	var table, list strings.Builder
-	fmt.Fprintf(&table, "%-18s %-7s %-10s %6s %6s %8s %9s %6s\n",
-		"server", "phase", "form", "gs", "groups", "suspects", "suspectgs", "leaks")
+	fmt.Fprintf(&table, "%-18s %-7s %-10s %6s %6s %6s %8s %9s %6s\n",
+		"server", "phase", "form", "gs", "groups", "parked", "suspects", "suspectgs", "leaks")
 	for _, f := range fs {
 		t.Run(strings.ReplaceAll(f.name(), ".", "_"), func(t *testing.T) {
 			r, err := run(f)
@@ -185,10 +217,14 @@ func TestHealthyServers(t *testing.T) {
 			if r.report.Total != wantG {
 				t.Errorf("report total %d, the fixture holds %d goroutines", r.report.Total, wantG)
 			}
+			if n := runtimeProven(t, f, wantG); n != 0 {
+				t.Errorf("the runtime proves %d goroutines leaked: not a healthy capture", n)
+			}
 			leaks := verdicts(r.report, classify.Leak)
 			suspects := verdicts(r.report, classify.Suspect)
-			fmt.Fprintf(&table, "%-18s %-7s %-10s %6d %6d %8d %9d %6d\n", f.server, f.phase, f.form,
-				r.goroutines, len(r.report.Findings), len(suspects), r.report.Suspects, len(leaks))
+			fmt.Fprintf(&table, "%-18s %-7s %-10s %6d %6d %6d %8d %9d %6d\n", f.server, f.phase, f.form,
+				r.goroutines, len(r.report.Findings), len(verdicts(r.report, classify.Parked)),
+				len(suspects), r.report.Suspects, len(leaks))
 			for _, x := range append(leaks, suspects...) {
 				fmt.Fprintf(&list, "%s\t%s\t%s\t%s\n", f.server, f.phase, f.form, row(x))
 			}
@@ -203,7 +239,7 @@ func TestHealthyServers(t *testing.T) {
 	if *suspectsOut != "" {
 		writeSuspects(t, *suspectsOut, table.String(), list.String())
 	}
-	t.Logf("classifier over healthy servers (gs: goroutines; suspectgs: goroutines in suspect groups):\n%s", table.String())
+	t.Logf("classifier over healthy servers (gs: goroutines; groups: findings; parked, suspects, leaks: findings with that verdict; suspectgs: goroutines in suspect findings):\n%s", table.String())
 }
 
 func verdicts(r *classify.Report, v classify.Verdict) []*classify.Finding {
@@ -252,14 +288,13 @@ func at(l classify.Location) string {
 // group, and what each class's explanation says.
 func writeSuspects(t *testing.T, path, table, list string) {
 	var b strings.Builder
-	b.WriteString("# Suspect and leak groups today's classifier finds on healthy servers\n")
-	b.WriteString("# Written by: go test ./internal/healthy -run TestHealthyServers -suspects=$PWD/testdata/healthy/SUSPECTS-BEFORE.txt\n")
+	b.WriteString("# Suspect and leak groups the classifier finds on healthy servers\n")
+	b.WriteString("# Written by: go test ./internal/healthy -run TestHealthyServers -suspects=FILE\n")
 	b.WriteString("# Fixtures: testdata/healthy (see README.md). Every group below is on a healthy server,\n")
 	b.WriteString("# so every one is a false alarm. minutes: the longest wait the dump prints (0: under a\n")
 	b.WriteString("# minute, or a profile, which has none). created_at: \"-\" in profiles, which have none.\n")
-	b.WriteString("# debug1.txt rows show no suspect only because today every debug=1 goroutine comes out\n")
-	b.WriteString("# \"waiting\" (issue 11's first point): they are not evidence of good verdicts.\n\n")
-	b.WriteString("## Per fixture (gs: goroutines; suspectgs: goroutines in suspect groups)\n\n")
+	b.WriteString("\n")
+	b.WriteString("## Per fixture (gs: goroutines; groups: findings; parked, suspects, leaks: findings with that verdict; suspectgs: goroutines in suspect findings)\n\n")
 	b.WriteString(table)
 	b.WriteString("\n## Groups\n\n")
 	b.WriteString("server\tphase\tform\tverdict\tclass\tblocked_at\tcount\twait_reason\tminutes\tcreated_at\n")

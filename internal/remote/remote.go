@@ -124,7 +124,10 @@ func Fetch(ctx context.Context, target string, opt Options, add func(*stack.Goro
 			if stacks != goroutines {
 				f.res.Stacks = stacks
 			}
-			if err == nil && stacks == 0 {
+			switch {
+			case errors.Is(err, input.ErrEmptyProfile):
+				return nil // an empty goroutineleak profile: nothing proven
+			case err == nil && stacks == 0:
 				err = errors.New("no goroutine dump or profile in the response")
 			}
 			return err
@@ -154,8 +157,12 @@ func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Gorou
 	f.res.Stacks = len(profile)
 	full := f.opt.Full == FullAlways || (f.opt.Full == FullAuto && f.res.Count < f.opt.FullBelow)
 	if full && f.opt.Full == FullAlways && f.opt.Notify != nil {
-		f.opt.Notify(fmt.Sprintf("asking for a full dump of %d goroutines: the service stops the world while it formats them, about %v for this many (--full auto avoids it above --full-below)",
-			f.res.Count, StopEstimate(f.res.Count)))
+		n := fmt.Sprintf("%d goroutines", f.res.Count)
+		if f.res.Count == 1 {
+			n = "1 goroutine"
+		}
+		f.opt.Notify(fmt.Sprintf("asking for a full dump of %s: the service stops the world while it formats them, about %v for this many (--full auto avoids it above --full-below)",
+			n, StopEstimate(f.res.Count)))
 	}
 
 	// The goroutineleak profile, when the service has it. At debug=2 it is
@@ -270,13 +277,12 @@ func (f *fetcher) proto(ctx context.Context, u string) ([]*stack.Goroutine, stri
 	var gs []*stack.Goroutine
 	var process string
 	err := f.get(ctx, u, func(r io.Reader) error {
-		p, err := pprofstack.Read(r)
+		p, err := pprofstack.Decode(r, pprofstack.Limits{})
 		if err != nil {
 			return err
 		}
-		process = pprofstack.Process(p)
-		gs, err = pprofstack.Goroutines(p)
-		return err
+		process, gs = p.Process, p.Goroutines
+		return nil
 	})
 	return gs, process, err
 }

@@ -42,6 +42,22 @@ func timeoutAfter() error {
 	}
 }
 
+// untilTimeout returns a start func that calls f until it returns through
+// its timeout. On a loaded machine the caller can be scheduled only after the
+// worker has finished its slow work; its select then finds both cases ready,
+// may take the result, and leaves no goroutine behind. A call that times out
+// always leaves its worker blocked, and a call that does not leaves nothing,
+// so retrying keeps the count exact.
+func untilTimeout(name string, f func() error) func() {
+	return func() {
+		for i := 0; f() == nil; i++ {
+			if i == 1000 {
+				panic("scenario " + name + ": 1000 calls in a row did not time out")
+			}
+		}
+	}
+}
+
 // timeoutContext is the same leak with context.WithTimeout: the caller
 // returns on ctx.Done() and the worker's send has no receiver left.
 func timeoutContext() error {

@@ -11,11 +11,11 @@ func init() {
 	add(def{name: "timeout-after", class: classify.SendNoReceiver, proven: true,
 		fn: "timeoutAfter.func1", wait: "chan send", count: 1,
 		doc:   "the caller returns through time.After; the worker's send on the unbuffered result channel has no receiver (the article's timeout pattern)",
-		start: func() { _ = timeoutAfter() }})
+		start: untilTimeout("timeout-after", timeoutAfter)})
 	add(def{name: "timeout-context", class: classify.SendNoReceiver, proven: true,
 		fn: "timeoutContext.func1", wait: "chan send", count: 1,
 		doc:   "the caller returns on ctx.Done() of context.WithTimeout; the worker's send has no receiver",
-		start: func() { _ = timeoutContext() }})
+		start: untilTimeout("timeout-context", timeoutContext)})
 	add(def{name: "consumer-gone", class: classify.SendNoReceiver, proven: true,
 		fn: "consumerGone.func1", wait: "chan send", count: 1,
 		doc:   "the consumer returns at its first bad item; the producer blocks on its next send",

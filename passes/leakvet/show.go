@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"go/token"
-	"os"
 	"slices"
 	"strings"
 
@@ -56,10 +55,32 @@ func categoryOf(fset *token.FileSet, d analysis.Diagnostic) string {
 	return Production
 }
 
+// Show is a set of categories to show; as a flag.Value it reads what
+// --show does (a comma-separated list, or "all").
+type Show []string
+
+func (s *Show) String() string {
+	if s == nil {
+		return ""
+	}
+	return strings.Join(*s, ",")
+}
+
+// Set replaces the set with the categories v names.
+func (s *Show) Set(v string) error {
+	show, err := ParseShow(v)
+	if err != nil {
+		return err
+	}
+	*s = show
+	return nil
+}
+
 // Shown returns copies of the analyzers that report only the diagnostics
-// whose category is in show, each with its category set: for drivers that
-// print what analyzers report as they go (go vet -vettool, golangci-lint).
-func Shown(analyzers []*analysis.Analyzer, show []string) []*analysis.Analyzer {
+// whose category is in *show when they run, each with its category set:
+// for drivers that print what analyzers report as they go (go vet
+// -vettool, golangci-lint).
+func Shown(analyzers []*analysis.Analyzer, show *Show) []*analysis.Analyzer {
 	out := make([]*analysis.Analyzer, 0, len(analyzers))
 	for _, a := range analyzers {
 		b := *a
@@ -67,7 +88,7 @@ func Shown(analyzers []*analysis.Analyzer, show []string) []*analysis.Analyzer {
 			p := *pass
 			p.Report = func(d analysis.Diagnostic) {
 				d.Category = categoryOf(pass.Fset, d)
-				if slices.Contains(show, d.Category) {
+				if slices.Contains(*show, d.Category) {
 					pass.Report(d)
 				}
 			}
@@ -76,21 +97,6 @@ func Shown(analyzers []*analysis.Analyzer, show []string) []*analysis.Analyzer {
 		out = append(out, &b)
 	}
 	return out
-}
-
-// VetShow returns the categories go vet -vettool shows: those LEAKVET_SHOW
-// names (as --show does), or DefaultShow. vet passes no flag of its own
-// that could carry them to every analyzer at once.
-func VetShow() ([]string, error) {
-	s := os.Getenv("LEAKVET_SHOW")
-	if s == "" {
-		return DefaultShow, nil
-	}
-	show, err := ParseShow(s)
-	if err != nil {
-		return nil, fmt.Errorf("LEAKVET_SHOW: %v", err)
-	}
-	return show, nil
 }
 
 // byCategory orders findings production first, then by position.

@@ -150,8 +150,10 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	// make on one path: with the function gone, every send must complete.
 	senders := 0
 	counts := make(map[*chanuse.Go][]*chanuse.Op)
+	alts := make(map[*chanuse.Go][]*chanuse.Op)
 	for _, gs := range gos {
 		counts[gs] = sendChain(res, c, gs)
+		alts[gs] = altSends(res, c, gs, sends[gs])
 		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
 			senders += len(counts[gs])
 		}
@@ -178,7 +180,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		walk, reached := pathFacts(pass, res, c, gs, send)
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
-			out = append(out, report(pass, c, send, loop, senders, counts[gs], describe(pass, fn, exit), exit))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit), exit))
 			continue
 		}
 		if !many {
@@ -219,14 +221,14 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 				if _, ok := early.(*ast.ReturnStmt); !ok {
 					verb = "stops receiving"
 				}
-				out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)), nil))
+				out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], fmt.Sprintf("%s %s at line %d before all results are in", fn, verb, line(early)), nil))
 				single = nil // reported here
 				break
 			}
 			counted = true
 		}
 		if single != nil {
-			out = append(out, report(pass, c, send, loop, senders, counts[gs], fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)), nil))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], fmt.Sprintf("%s returns after the first result (line %d)", fn, line(single.Node)), nil))
 		}
 	}
 	return out
@@ -235,7 +237,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 // report builds the finding for send, left blocked when the owner leaves
 // as where says (through exit, when one path is named). chain lists the
 // sends the goroutine can make on c on one path.
-func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain, alts []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
 	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
 	f := &finding{c: c, send: send, d: analysis.Diagnostic{
 		Pos:      send.Pos(),
@@ -243,7 +245,16 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
 		Category: category.Of(pass, send.Pos(), exit != nil && exit.Failed),
 	}}
-	head := fmt.Sprintf("%s: the goroutine blocks forever on this send when %s without receiving from %s", classify.SendNoReceiver, where, c.Name())
+	this := "this send"
+	if len(alts) > 0 {
+		// One goroutine, one leak, whichever of its sends it takes.
+		var others []string
+		for _, op := range alts {
+			others = append(others, fmt.Sprint(line(op.Node)))
+		}
+		this = fmt.Sprintf("this send or the one at line %s, whichever it takes,", strings.Join(others, " or "))
+	}
+	head := fmt.Sprintf("%s: the goroutine blocks forever on %s when %s without receiving from %s", classify.SendNoReceiver, this, where, c.Name())
 	// A way out through the case the owner left by, when it is a
 	// context's Done and the context is in scope at the send.
 	var done ast.Expr
@@ -455,6 +466,25 @@ func selectEdit(pass *analysis.Pass, send *chanuse.Op, done ast.Expr) analysis.T
 	text := fmt.Sprintf("select {\n%scase %s:\n%scase <-%s.Done():\n%s}",
 		ind, types.ExprString(send.Node.(*ast.SendStmt).Chan)+" <- "+types.ExprString(send.Node.(*ast.SendStmt).Value), ind, types.ExprString(done), ind)
 	return analysis.TextEdit{Pos: send.Node.Pos(), End: send.Node.End(), NewText: []byte(text)}
+}
+
+// altSends returns gs's other sends on c that are alternatives to first:
+// neither can follow the other (an error send and a result send).
+func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanuse.Op) []*chanuse.Op {
+	var out []*chanuse.Op
+	var g *cfg.CFG
+	for _, op := range c.Ops {
+		if op.Kind != chanuse.Send || op.Go != gs || op == first || !op.Alone() || op.Deferred {
+			continue
+		}
+		if g == nil {
+			g = res.CFG(gs.Lit.Body)
+		}
+		if !chanuse.Reaches(g, first.Node, holds(op.Node)) && !chanuse.Reaches(g, op.Node, holds(first.Node)) {
+			out = append(out, op)
+		}
+	}
+	return out
 }
 
 // sendChain returns the longest run of gs's sends on c that one pass
@@ -1000,8 +1030,145 @@ func pathFacts(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *ch
 			return false
 		}
 	}
+	if flags := receivedFlags(info, c); len(flags) > 0 {
+		w.Prune = func(b *cfg.Block, i int) bool {
+			if len(b.Succs) != 2 || len(b.Nodes) == 0 {
+				return false
+			}
+			cond, ok := b.Nodes[len(b.Nodes)-1].(ast.Expr)
+			if !ok {
+				return false
+			}
+			// The flag is false here: the branch taken when it is true
+			// (Succs[0] for flag, Succs[1] for !flag) is not.
+			neg := false
+			if u, ok := ast.Unparen(cond).(*ast.UnaryExpr); ok && u.Op == token.NOT {
+				cond, neg = u.X, true
+			}
+			id, ok := ast.Unparen(cond).(*ast.Ident)
+			if !ok || !flags[info.Uses[id]] {
+				return false
+			}
+			return (i == 0) != neg
+		}
+	}
 	all := uint32(1)<<len(gates) - 1
 	return w, func(e *chanuse.Exit) bool { return e.Marks&all == all }
+}
+
+// receivedFlags returns the owner's local booleans that start false and
+// are set, always to true, only after a receive from c in the same
+// statement list or select case: received = true. On a path that has not
+// received from c, such a flag is false, so if !received { <-c } is sure
+// to receive (held-out round 16, toxiproxy's link.go).
+func receivedFlags(info *types.Info, c *chanuse.Chan) map[types.Object]bool {
+	var recvs []ast.Node
+	for _, op := range c.Ops {
+		if op.Go == nil && op.Kind == chanuse.Recv {
+			recvs = append(recvs, op.Node)
+		}
+	}
+	if len(recvs) == 0 {
+		return nil
+	}
+	received := holds(recvs...)
+	flags := make(map[types.Object]bool)
+	bad := make(map[types.Object]bool)
+	var list func(stmts []ast.Stmt, after bool)
+	list = func(stmts []ast.Stmt, after bool) {
+		for _, st := range stmts {
+			if as, ok := st.(*ast.AssignStmt); ok && len(as.Lhs) == 1 && len(as.Rhs) == 1 {
+				if id, ok := as.Lhs[0].(*ast.Ident); ok {
+					obj := info.ObjectOf(id)
+					val, isID := ast.Unparen(as.Rhs[0]).(*ast.Ident)
+					isBool := obj != nil && types.Identical(obj.Type(), types.Typ[types.Bool])
+					switch {
+					case !isBool:
+					case as.Tok == token.DEFINE && isID && val.Name == "false":
+					case as.Tok == token.ASSIGN && isID && val.Name == "true" && after:
+						flags[obj] = true
+					default:
+						bad[obj] = true
+					}
+				}
+			}
+			after = after || received(st)
+		}
+	}
+	ast.Inspect(c.Body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.BlockStmt:
+			list(n.List, false)
+		case *ast.CaseClause:
+			list(n.Body, false)
+		case *ast.CommClause:
+			list(n.Body, n.Comm != nil && received(n.Comm))
+		case *ast.AssignStmt:
+			// x, y = ...: a flag must be set alone, or declared false.
+			if len(n.Lhs) > 1 && !allFalse(n) {
+				for _, l := range n.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						bad[info.ObjectOf(id)] = true
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			for _, x := range []ast.Expr{n.Key, n.Value} {
+				if id, ok := x.(*ast.Ident); ok {
+					bad[info.ObjectOf(id)] = true
+				}
+			}
+		case *ast.ValueSpec:
+			for i, name := range n.Names {
+				if i < len(n.Values) {
+					if v, ok := ast.Unparen(n.Values[i]).(*ast.Ident); !ok || v.Name != "false" {
+						bad[info.ObjectOf(name)] = true
+					}
+				}
+			}
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok {
+					bad[info.ObjectOf(id)] = true
+				}
+			}
+		}
+		return true
+	})
+	for obj := range flags {
+		// A parameter or a variable from outside may start true.
+		if bad[obj] || obj.Pos() < c.Body.Pos() || obj.Pos() > c.Body.End() || isParam(c.Owner, obj) {
+			delete(flags, obj)
+		}
+	}
+	return flags
+}
+
+// allFalse reports whether as is a, b := false, false.
+func allFalse(as *ast.AssignStmt) bool {
+	if as.Tok != token.DEFINE || len(as.Lhs) != len(as.Rhs) {
+		return false
+	}
+	for _, r := range as.Rhs {
+		if id, ok := ast.Unparen(r).(*ast.Ident); !ok || id.Name != "false" {
+			return false
+		}
+	}
+	return true
+}
+
+// isParam reports whether obj is a parameter or result of fn.
+func isParam(fn ast.Node, obj types.Object) bool {
+	var ft *ast.FuncType
+	switch f := fn.(type) {
+	case *ast.FuncDecl:
+		ft = f.Type
+	case *ast.FuncLit:
+		ft = f.Type
+	}
+	return ft != nil && ft.Pos() <= obj.Pos() && obj.Pos() < ft.End()
 }
 
 // holds returns a test for the nodes that are or contain one of targets.
@@ -1080,7 +1247,7 @@ func nilAtStart(info *types.Info, c *chanuse.Chan, gs *chanuse.Go) []*types.Var 
 			}
 			switch v.Type().Underlying().(type) {
 			case *types.Pointer, *types.Interface:
-				if assignedOnlyAfter(info, c.Body, v, gs.Stmt.Pos()) && len(out) < 16 {
+				if len(out) < 16 && assignedOnlyAfter(info, c.Body, v, gs.Stmt.Pos()) && selected(info, c.Body, v) {
 					out = append(out, v)
 				}
 			}
@@ -1141,6 +1308,26 @@ func assigns(info *types.Info, n ast.Node, v *types.Var) bool {
 					found = true
 				}
 			}
+		}
+		return !found
+	})
+	return found
+}
+
+// selected reports whether n selects a field or method of v, or
+// dereferences it, anywhere: only such variables can make a path panic.
+func selected(info *types.Info, n ast.Node, v *types.Var) bool {
+	found := false
+	ast.Inspect(n, func(m ast.Node) bool {
+		var x ast.Expr
+		switch m := m.(type) {
+		case *ast.SelectorExpr:
+			x = m.X
+		case *ast.StarExpr:
+			x = m.X
+		}
+		if id, ok := ast.Unparen(x).(*ast.Ident); ok && x != nil && info.Uses[id] == v {
+			found = true
 		}
 		return !found
 	})

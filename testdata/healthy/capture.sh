@@ -5,6 +5,10 @@
 # and writes the fixtures next to this script. Tests never run it; it needs
 # the packages named in README.md and curl, and takes about three minutes.
 #
+# Besides the Debian packages, it builds one current server with Go 1.27
+# (nats-server v2.15.3, through the Go module proxy) so that the fixtures
+# hold Go 1.27's dump format as well as Go 1.19's.
+#
 # Usage: testdata/healthy/capture.sh [workdir]
 set -euo pipefail
 
@@ -22,6 +26,7 @@ trap cleanup EXIT
 PROM=29190 AM=29193 NODE=29100 PUSH=29191 BBOX=29115
 ETCD=29379 ETCDPEER=29380 NATS=29422 NATSMON=29222 NATSPROF=29065
 CADDYADMIN=29019 CADDYSITE=29080
+NATS2=29423 NATS2MON=29223 NATS2PROF=29066
 
 start() { # name cmd...: start a server, log to $work/name.log
 	local name=$1; shift
@@ -44,6 +49,12 @@ capture() { # name pprofbase phase
 	curl -sf --max-time 20 -o "$dir/$phase.debug2.txt" "$base/debug/pprof/goroutine?debug=2"
 	curl -sf --max-time 20 -o "$dir/$phase.debug1.txt" "$base/debug/pprof/goroutine?debug=1"
 	curl -sf --max-time 20 -o "$dir/$phase.pb.gz" "$base/debug/pprof/goroutine?debug=0"
+	# The runtime's leak profile, where the server's Go has it (1.27 on).
+	if curl -sf --max-time 20 -o /dev/null "$base/debug/pprof/goroutineleak?debug=1"; then
+		curl -sf --max-time 20 -o "$dir/$phase.leak2.txt" "$base/debug/pprof/goroutineleak?debug=2"
+		curl -sf --max-time 20 -o "$dir/$phase.leak1.txt" "$base/debug/pprof/goroutineleak?debug=1"
+		curl -sf --max-time 20 -o "$dir/$phase.leak.pb.gz" "$base/debug/pprof/goroutineleak?debug=0"
+	fi
 	for f in "$dir/$phase".*; do
 		if [ "$(stat -c %s "$f")" -gt 1048576 ]; then
 			echo "too big, dropped: $f" >&2
@@ -51,6 +62,13 @@ capture() { # name pprofbase phase
 		fi
 	done
 }
+
+# --- the Go 1.27 build ------------------------------------------------------
+nats2=$work/bin/nats-server
+if [ ! -x "$nats2" ]; then
+	GOTOOLCHAIN=go1.27.3 GOBIN=$work/bin go install github.com/nats-io/nats-server/v2@v2.15.3
+fi
+go version "$nats2"
 
 # --- configuration -------------------------------------------------------
 mkdir -p "$work/www" "$work/prom" "$work/am" "$work/etcd" "$work/caddy"
@@ -149,6 +167,7 @@ start etcd etcd --name healthy --data-dir "$work/etcd" --enable-pprof \
 	--listen-peer-urls http://127.0.0.1:$ETCDPEER --initial-advertise-peer-urls http://127.0.0.1:$ETCDPEER \
 	--initial-cluster healthy=http://127.0.0.1:$ETCDPEER
 start nats-server nats-server -a 127.0.0.1 -p $NATS -m $NATSMON --profile $NATSPROF
+start nats-server-go1.27 "$nats2" -a 127.0.0.1 -p $NATS2 -m $NATS2MON --profile $NATS2PROF -js -sd "$work/js"
 XDG_DATA_HOME=$work/caddy XDG_CONFIG_HOME=$work/caddy start caddy caddy run --config "$work/Caddyfile" --adapter caddyfile
 
 ready http://127.0.0.1:$PROM/-/ready
@@ -159,6 +178,8 @@ ready http://127.0.0.1:$BBOX/metrics
 ready http://127.0.0.1:$ETCD/health
 ready http://127.0.0.1:$NATSMON/healthz
 ready http://127.0.0.1:$NATSPROF/debug/pprof/
+ready http://127.0.0.1:$NATS2MON/healthz
+ready http://127.0.0.1:$NATS2PROF/debug/pprof/
 ready http://127.0.0.1:$CADDYSITE/
 ready http://127.0.0.1:$CADDYADMIN/config/
 # Let the first scrapes and rule evaluations happen, as on any fresh start.
@@ -171,6 +192,7 @@ capture pushgateway http://127.0.0.1:$PUSH fresh
 capture blackbox-exporter http://127.0.0.1:$BBOX fresh
 capture etcd http://127.0.0.1:$ETCD fresh
 capture nats-server http://127.0.0.1:$NATSPROF fresh
+capture nats-server-go1.27 http://127.0.0.1:$NATS2PROF fresh
 capture caddy http://127.0.0.1:$CADDYADMIN fresh
 
 # --- light load: a few hundred requests per server, on loopback ------------
@@ -214,19 +236,34 @@ for i in $(seq 100); do
 done | curl -sf --max-time 60 -K -
 
 # NATS: two clients speak the text protocol; one subscriber stays connected
-# through the loaded capture, as clients of a broker do.
-exec 3<>/dev/tcp/127.0.0.1/$NATS
-printf 'CONNECT {"verbose":false}\r\nSUB load.> 1\r\nPING\r\n' >&3
-exec 4<>/dev/tcp/127.0.0.1/$NATS
+# through the loaded capture (on fd $3), as clients of a broker do.
+nats_load() { # port monport subscriber-fd
+	eval "exec $3<>/dev/tcp/127.0.0.1/$1"
+	printf 'CONNECT {"verbose":false}\r\nSUB load.> 1\r\nPING\r\n' >&"$3"
+	exec 4<>/dev/tcp/127.0.0.1/"$1"
+	{
+		printf 'CONNECT {"verbose":false}\r\n'
+		for i in $(seq 300); do printf 'PUB load.%d 5\r\nhello\r\n' "$((i % 7))"; done
+		printf 'PING\r\n'
+	} >&4
+	timeout 10 grep -m1 -a PONG <&4 >/dev/null
+	exec 4>&-
+	load_get http://127.0.0.1:"$2" '/varz' 50
+	load_get http://127.0.0.1:"$2" '/connz' 50
+}
+nats_load $NATS $NATSMON 3
+nats_load $NATS2 $NATS2MON 5
+# JetStream on the Go 1.27 server: a stream and 100 requests to its API.
+exec 6<>/dev/tcp/127.0.0.1/$NATS2
 {
-	printf 'CONNECT {"verbose":false}\r\n'
-	for i in $(seq 300); do printf 'PUB load.%d 5\r\nhello\r\n' "$((i % 7))"; done
+	printf 'CONNECT {"verbose":false}\r\nSUB _INBOX.load.* 1\r\n'
+	cfg='{"name":"LOAD","subjects":["load.>"],"storage":"file"}'
+	printf 'PUB $JS.API.STREAM.CREATE.LOAD _INBOX.load.0 %d\r\n%s\r\n' "${#cfg}" "$cfg"
+	for i in $(seq 100); do printf 'PUB $JS.API.STREAM.INFO.LOAD _INBOX.load.%d 0\r\n\r\n' "$i"; done
 	printf 'PING\r\n'
-} >&4
-timeout 10 grep -m1 -a PONG <&4 >/dev/null
-exec 4>&-
-load_get http://127.0.0.1:$NATSMON '/varz' 50
-load_get http://127.0.0.1:$NATSMON '/connz' 50
+} >&6
+timeout 10 grep -m1 -a PONG <&6 >/dev/null
+exec 6>&-
 
 load_get http://127.0.0.1:$CADDYSITE '/' 100
 for i in $(seq 20); do load_get http://127.0.0.1:$CADDYSITE "/f$i.txt" 5; done
@@ -244,7 +281,8 @@ capture pushgateway http://127.0.0.1:$PUSH loaded
 capture blackbox-exporter http://127.0.0.1:$BBOX loaded
 capture etcd http://127.0.0.1:$ETCD loaded
 capture nats-server http://127.0.0.1:$NATSPROF loaded
+capture nats-server-go1.27 http://127.0.0.1:$NATS2PROF loaded
 capture caddy http://127.0.0.1:$CADDYADMIN loaded
-exec 3>&-
+exec 3>&- 5>&-
 
 ls -l "$out"/*/

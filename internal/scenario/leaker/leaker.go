@@ -41,6 +41,7 @@ var formats = []format{
 	{name: "leak2", leak: true, dump: fetcher("goroutineleak", 2, 2)},
 	{name: "leak1", leak: true, dump: fetcher("goroutineleak", 1, 2)},
 	{name: "leakproto", leak: true, dump: fetcher("goroutineleak", 0, 2)},
+	{name: "leakstack", leak: true, dump: stackAfterLeakGC},
 	{name: "panic", traceback: "all", dump: panicking},
 	{name: "crash", traceback: "crash", dump: crash},
 	{name: "sigquit", dump: sigquit},
@@ -142,6 +143,20 @@ func stack() error {
 		}
 		buf = make([]byte, 2*len(buf))
 	}
+}
+
+// stackAfterLeakGC runs the leak-detecting GC (twice, as the leak formats
+// fetch their profile) and then prints runtime.Stack: a goroutine the GC
+// proved stays marked for good, so every later dump of the process, not only
+// the leak profile, prints it "(leaked)".
+func stackAfterLeakGC() error {
+	p := rpprof.Lookup("goroutineleak")
+	for range 2 {
+		if err := p.WriteTo(io.Discard, 0); err != nil {
+			return err
+		}
+	}
+	return stack()
 }
 
 // fetcher returns a dump func that serves net/http/pprof on loopback and

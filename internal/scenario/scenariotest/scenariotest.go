@@ -30,6 +30,7 @@ import (
 //	leak2      /debug/pprof/goroutineleak?debug=2 (needs the goroutineleak profile)
 //	leak1      /debug/pprof/goroutineleak?debug=1
 //	leakproto  /debug/pprof/goroutineleak?debug=0
+//	leakstack  runtime.Stack after the leak-detecting GC: proven goroutines stay "(leaked)"
 //	panic      a goroutine panics under GOTRACEBACK=all
 //	crash      a goroutine panics under GOTRACEBACK=crash (gp=, m=, fp=, sp=, pc=)
 //	sigquit    the process sends itself SIGQUIT
@@ -37,7 +38,7 @@ import (
 //	labels     runtime.Stack under GODEBUG=tracebacklabels=1
 //	deadlock   every goroutine blocks: "fatal error: all goroutines are asleep - deadlock!"
 var Formats = []string{
-	"stack", "debug2", "debug1", "proto", "leak2", "leak1", "leakproto",
+	"stack", "debug2", "debug1", "proto", "leak2", "leak1", "leakproto", "leakstack",
 	"panic", "crash", "sigquit", "ancestors", "labels", "deadlock",
 }
 

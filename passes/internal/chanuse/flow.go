@@ -69,9 +69,16 @@ type Walk struct {
 	// Dead, when set, reports a node at which a path with the marks
 	// given goes no further: it panics (a nil pointer dereference).
 	Dead func(n ast.Node, marks uint32) bool
+	// Prune, when set, reports that the i-th successor of b is never
+	// taken on the paths walked (a branch on a flag they cannot have set).
+	Prune func(b *cfg.Block, i int) bool
 }
 
 const failedMark = 1 << 31
+
+// maxVisits bounds a walk: each block is visited once per select case and
+// set of marks it is reached with, which marks on many branches multiply.
+const maxVisits = 1 << 16
 
 // Exits calls found with each exit reached from just after start (the
 // entry when start is nil), in breadth-first order, until it returns false.
@@ -160,12 +167,18 @@ func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
 		if stopped {
 			continue
 		}
-		for _, s := range b.Succs {
+		for i, s := range b.Succs {
+			if w.Prune != nil && w.Prune(b, i) {
+				continue
+			}
 			next := cc
 			if s.Kind == cfg.KindSelectCaseBody {
 				next = s.Stmt.(*ast.CommClause)
 			}
 			if !seen[visit{s, next, m}] {
+				if len(seen) >= maxVisits {
+					return // marks that multiply paths: give up rather than run long
+				}
 				seen[visit{s, next, m}] = true
 				q = append(q, item{s, 0, cc, m})
 			}

@@ -63,3 +63,73 @@ func sendsTwice(ctx context.Context, done <-chan struct{}, slow func() error) er
 		return ctx.Err()
 	}
 }
+
+// drainOnce receives the interrupt's answer in the loop or, if it has not
+// yet, before it returns: the flag says which, so no path leaves without
+// it (held-out round 16, toxiproxy's link.go).
+func drainOnce(input <-chan []byte, interrupt func() bool) {
+	stop := make(chan bool)
+	go func() {
+		stop <- interrupt()
+	}()
+	interrupted, stopped := false, false
+	_ = interrupted
+	for !interrupted {
+		select {
+		case interrupted = <-stop:
+			stopped = true
+		case b := <-input:
+			if b == nil {
+				if !stopped {
+					<-stop
+				}
+				return
+			}
+		}
+	}
+}
+
+// drainFlagSet sets its flag before it has received: now the path that
+// skips the receive is real.
+func drainFlagSet(input <-chan []byte, interrupt func() bool) {
+	stop := make(chan bool)
+	go func() {
+		stop <- interrupt() // want `when drainFlagSet returns at line 110 through the <-input case without receiving from stop`
+	}()
+	stopped := false
+	for {
+		select {
+		case <-stop:
+			return
+		case b := <-input:
+			stopped = true
+			if b == nil {
+				if !stopped {
+					<-stop
+				}
+				return
+			}
+		}
+	}
+}
+
+// errOrResult's goroutine sends an error or a result on one channel:
+// one finding names both sends.
+func errOrResult(ctx context.Context, get func() (int, error)) (int, error) {
+	out := make(chan any)
+	go func() {
+		v, err := get()
+		if err != nil {
+			out <- err // want `the goroutine blocks forever on this send or the one at line 126, whichever it takes, when errOrResult returns at line 133 through the ctx.Done\(\) case without receiving from out; give out a buffer of 1`
+			return
+		}
+		out <- v
+	}()
+	select {
+	case r := <-out:
+		_ = r
+		return 0, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pprofstack
+
+const raceEnabled = false
