@@ -50,7 +50,12 @@ var runs atomic.Int64
 //	}
 //
 // It must be called on the test's goroutine. A test that failed is not
-// checked unless RunOnFailure is given.
+// checked unless RunOnFailure is given. A leak is reported at the line that
+// called Track. The goroutines are told by the pprof labels Track sets,
+// which tracebacks show from Go 1.26 on, and, where code under test
+// replaced the labels (pprof.Do with a fresh context), by the goroutines
+// that started them; before Go 1.26, by the goroutines born while the test
+// ran.
 func Track(t TrackingT, options ...Option) {
 	h, _ := t.(helper)
 	if h != nil {
