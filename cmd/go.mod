@@ -28,6 +28,7 @@ require (
 	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b // indirect
 	github.com/leakhound/leakhound v0.0.0-00010101000000-000000000000 // indirect
 	github.com/leakhound/leakhound/internal/demo v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/internal/fleet v0.0.0-00010101000000-000000000000 // indirect
 	github.com/leakhound/leakhound/internal/input v0.0.0-00010101000000-000000000000 // indirect
 	github.com/leakhound/leakhound/internal/remote v0.0.0-00010101000000-000000000000 // indirect
 	github.com/leakhound/leakhound/monitor v0.0.0-00010101000000-000000000000 // indirect
@@ -35,3 +36,5 @@ require (
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 )
+
+replace github.com/leakhound/leakhound/internal/fleet => ../internal/fleet

@@ -31,7 +31,11 @@ Source lines: for a file or stdin, the paths the dump names are read (your
 own machine's files), and the --source directories; for a URL, only the
 --source directories, never a path the remote service names.`,
 	"watch": `Source lines are read only from the --source directories, never from
-paths a watched service names.`,
+paths a watched service names.
+
+With --prometheus URL and --job NAME (or --match SELECTOR), the services are
+the targets Prometheus knows, asked for again each round, and each leak is
+reported once across them (docs/fleet.md).`,
 }
 
 // analyzeFlags are shared by analyze and demo.

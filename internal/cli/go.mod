@@ -19,6 +19,7 @@ replace github.com/leakhound/leakhound/passes => ../../passes
 require (
 	github.com/leakhound/leakhound v0.0.0-00010101000000-000000000000
 	github.com/leakhound/leakhound/internal/demo v0.0.0-00010101000000-000000000000
+	github.com/leakhound/leakhound/internal/fleet v0.0.0-00010101000000-000000000000
 	github.com/leakhound/leakhound/internal/input v0.0.0-00010101000000-000000000000
 	github.com/leakhound/leakhound/internal/remote v0.0.0-00010101000000-000000000000
 	github.com/leakhound/leakhound/monitor v0.0.0-00010101000000-000000000000
@@ -32,3 +33,5 @@ require (
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 )
+
+replace github.com/leakhound/leakhound/internal/fleet => ../fleet

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/internal/fleet"
 	"github.com/leakhound/leakhound/internal/remote"
 	"github.com/leakhound/leakhound/monitor"
 	"github.com/leakhound/leakhound/report"
@@ -28,6 +30,10 @@ type target struct {
 	outages     int  // times it stopped answering and came back
 	noProof     bool // it has no goroutineleak profile
 	toldNoProof bool
+	// Of a target found through Prometheus (fleet.go): its job, its
+	// health in Prometheus's eyes, and whether it left Prometheus's list.
+	job, health string
+	gone        bool
 }
 
 // watch polls services on an interval, shows their goroutine groups over
@@ -39,6 +45,9 @@ func watch(e *env, args []string) int {
 	forDur := fs.Duration("for", 5*time.Minute, "how long to watch; 0 watches until interrupted")
 	rise := fs.Int("rise", 3, "samples in a row a group must grow in to be reported as growing")
 	top := fs.Int("top", 8, "groups shown per service in the live view")
+	parallel := fs.Int("parallel", 32, "read at most `n` services at once")
+	var ff fleetFlags
+	ff.register(fs)
 	urls, err := parseFlags(fs, args)
 	if err != nil {
 		return flagExit(fs, err)
@@ -46,11 +55,27 @@ func watch(e *env, args []string) int {
 	if err := a.check(); err != nil {
 		return e.fail("watch", err)
 	}
-	if len(urls) == 0 {
-		return e.fail("watch", fmt.Errorf("name at least one service URL, e.g. http://127.0.0.1:6060"))
+	var fl *fleetSource
+	switch {
+	case ff.prometheus != "" && len(urls) > 0:
+		return e.fail("watch", fmt.Errorf("--prometheus finds the services: name no URL beside it"))
+	case ff.prometheus == "" && ff.others():
+		return e.fail("watch", fmt.Errorf("--job, --match, --pprof-port and the other Prometheus flags need --prometheus URL"))
+	case ff.prometheus == "" && len(urls) == 0:
+		return e.fail("watch", fmt.Errorf("name at least one service URL, e.g. http://127.0.0.1:6060, or --prometheus URL with --job NAME"))
 	}
-	if *interval <= 0 || *rise < 1 {
-		return e.fail("watch", fmt.Errorf("--interval must be positive and --rise at least 1"))
+	if *interval <= 0 || *rise < 1 || *parallel < 1 {
+		return e.fail("watch", fmt.Errorf("--interval must be positive, --rise and --parallel at least 1"))
+	}
+	if ff.prometheus != "" {
+		if fl, err = newFleetSource(&ff, min(a.timeout, *interval), *rise); err != nil {
+			return e.fail("watch", err)
+		}
+		// A fleet is read at the cheap profile's cost unless asked:
+		// a full dump stops each replica's world.
+		if !flagSet(fs, "full") {
+			a.full = "never"
+		}
 	}
 	targets := make([]*target, len(urls))
 	for i, raw := range urls {
@@ -77,8 +102,16 @@ func watch(e *env, args []string) int {
 	defer tick.Stop()
 	start := time.Now()
 	for round := 1; ; round++ {
-		sampleAll(e, &a, opt, targets)
-		if live {
+		if fl != nil {
+			targets = fl.refresh(e, targets)
+		}
+		sampleAll(e, &a, opt, targets, *parallel)
+		if fl != nil && !live && a.format == "text" {
+			fleetProgress(e.stderr, fl, targets, round)
+		} else if live && fl != nil {
+			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
+			fleetView(e.stdout, &a, fl, targets, *top, time.Since(start))
+		} else if live {
 			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
 			view(e.stdout, targets, *top, time.Since(start), color)
 		} else if a.format == "text" {
@@ -98,14 +131,29 @@ func watch(e *env, args []string) int {
 		}
 		break
 	}
-	return finish(e, &a, targets, color)
+	return finish(e, &a, targets, color, fl)
 }
 
-// sampleAll reads every target once, concurrently.
-func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target) {
+// flagSet reports whether the flag name was given.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
+// sampleAll reads every target once, at most parallel at a time, so that
+// a fleet's round holds that many answers in memory, not one per target.
+// Targets gone from Prometheus's list are left alone.
+func sampleAll(e *env, a *analyzeFlags, opt remote.Options, targets []*target, parallel int) {
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, parallel)
 	for _, t := range targets {
+		if t.gone {
+			continue
+		}
+		slots <- struct{}{}
 		wg.Go(func() {
+			defer func() { <-slots }()
 			res, r, err := sample(e, a, opt, t)
 			now := time.Now()
 			if err != nil {
@@ -269,6 +317,9 @@ func spark(pts []monitor.Point) string {
 // watched is the JSON of one target at the end of a watch.
 type watched struct {
 	URL      string         `json:"url"`
+	Job      string         `json:"job,omitempty"`    // found through --prometheus
+	Health   string         `json:"health,omitempty"` // Prometheus's, of its scrapes
+	Gone     bool           `json:"gone,omitempty"`   // no longer in Prometheus's list
 	Input    string         `json:"input,omitempty"`
 	Samples  int            `json:"samples"`
 	Errors   int            `json:"errors"`
@@ -296,15 +347,15 @@ type watchedGroup struct {
 // finish prints the report of what grew and returns the exit code: 1 when a
 // group grew, stayed blocked for long or was proven, or the last sample
 // held suspects; 2 when a service never answered; else 0.
-func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
+func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSource) int {
 	code := ExitOK
 	var docs []watched
 	for _, t := range targets {
-		w := watched{URL: t.shown, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}, NoProof: t.noProof}
+		w := watched{URL: t.shown, Job: t.job, Health: t.health, Gone: t.gone, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}, NoProof: t.noProof}
 		if t.lastErr != nil {
 			w.LastErr = t.lastErr.Error()
 		}
-		if t.samples == 0 {
+		if t.samples == 0 && !t.gone {
 			code = ExitError
 		}
 		// The header counts what the last sample held; the findings are
@@ -340,14 +391,28 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool) int {
 			code = ExitLeaks
 		}
 		docs = append(docs, w)
-		if a.format == "text" {
+		// A fleet's leaks are told once across its instances, below.
+		if a.format == "text" && fl == nil {
 			finishText(e.stdout, t, w, r, color)
+		}
+	}
+	doc := map[string]any{"schema": report.Schema, "targets": docs}
+	if fl != nil {
+		if fl.answers == 0 {
+			code = ExitError
+		}
+		fs := fleetFindings(targets, docs)
+		doc["fleet"] = fs
+		doc["prometheus"] = fleetDoc{URL: fl.shown, Rounds: fl.answers, Errors: fl.fails, LastError: fl.lastErr, Forgotten: fl.forgotten}
+		if a.format == "text" {
+			fleetInstancesText(e.stdout, fl, targets, docs)
+			fleet.Text(e.stdout, fs)
 		}
 	}
 	if a.format == "json" {
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"schema": report.Schema, "targets": docs}); err != nil {
+		if err := enc.Encode(doc); err != nil {
 			return ExitError
 		}
 	}
