@@ -216,7 +216,6 @@ func TestVerifyTestMainNamesTest(t *testing.T) {
 			for _, want := range []string{
 				"goleak: Errors on successful test run: found unexpected goroutines:\n",
 				"created by github.com/leakhound/leakhound/testdata/testmain.startPipeline.func1 in goroutine ",
-				"] range-never-closed (",
 				"    test:       TestLeaksThroughHelper\n",
 			} {
 				if !strings.Contains(s, want) {
@@ -243,7 +242,9 @@ func TestVerifyTestMainDirect(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("exit code %d, want 1", r.code)
 	}
-	for _, want := range []string{"] send-no-receiver (", "test:       TestLeaksWithoutTrack\n", "test:       TestLeaksThroughHelper\n", "direct_test.go:"} {
+	// On a loaded machine a goroutine may still be runnable when the
+	// budget ends: the class may vary, the test it is blamed on may not.
+	for _, want := range []string{"test:       TestLeaksWithoutTrack\n", "test:       TestLeaksThroughHelper\n", "direct_test.go:"} {
 		if !strings.Contains(r.all, want) {
 			t.Errorf("output lacks %q:\n%s", want, r.all)
 		}

@@ -41,13 +41,19 @@ type situation struct {
 }
 
 // waitGoroutine waits until a goroutine whose stack holds frame exists.
-func waitGoroutine(t *testing.T, frame string) {
+func waitGoroutine(t *testing.T, frame string) { waitParked(t, "", frame) }
+
+// waitParked waits until a goroutine whose stack holds frame is parked in
+// state ("" for any state).
+func waitParked(t *testing.T, state, frame string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		buf := make([]byte, 1<<20)
-		if strings.Contains(string(buf[:runtime.Stack(buf, true)]), frame) {
-			return
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if strings.Contains(g, frame) && strings.Contains(g, " ["+state) {
+				return
+			}
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("no goroutine in %s after 30s", frame)
@@ -107,7 +113,7 @@ func accept(t *testing.T) func() {
 		defer close(done)
 		ln.Accept()
 	}()
-	waitGoroutine(t, "net.(*TCPListener).Accept(")
+	waitParked(t, "IO wait", "net.(*TCPListener).Accept(")
 	return func() { ln.Close(); <-done }
 }
 
@@ -134,7 +140,7 @@ func sleeper(t *testing.T) func() {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}()
-	waitGoroutine(t, "bench.sleeper.func1(")
+	waitParked(t, "sleep", "bench.sleeper.func1(")
 	return func() { stop.Store(true); <-done }
 }
 
@@ -152,7 +158,7 @@ func condWaiter(t *testing.T) func() {
 		}
 		mu.Unlock()
 	}()
-	waitGoroutine(t, "bench.condWaiter.func1(")
+	waitParked(t, "sync.Cond.Wait", "bench.condWaiter.func1(")
 	return func() {
 		mu.Lock()
 		done = true
@@ -183,7 +189,7 @@ func reader(t *testing.T) func() {
 		defer close(done)
 		c1.Read(make([]byte, 1))
 	}()
-	waitGoroutine(t, "bench.reader.func1(")
+	waitParked(t, "IO wait", "bench.reader.func1(")
 	return func() { c1.Close(); c2.Close(); <-done }
 }
 

@@ -41,6 +41,7 @@ reported once across them (docs/fleet.md).`,
 
 // analyzeFlags are shared by analyze and demo.
 type analyzeFlags struct {
+	limits     limitFlag
 	format     string
 	output     string
 	sources    listFlag
@@ -78,6 +79,7 @@ func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 	fs.IntVar(&a.fullBelow, "full-below", 5000, "for URLs with --full=auto, ask for a full dump only below `n` goroutines")
 	fs.DurationVar(&a.timeout, "timeout", 30*time.Second, "for URLs, the time limit of each request")
 	fs.Int64Var(&a.maxBytes, "max-bytes", 256<<20, "for URLs, the size limit of each response")
+	fs.Var(&a.limits, "limit", "raise or lower a bound on untrusted input, `NAME=N` (repeatable; negative turns it off): "+limitNames)
 	return fs
 }
 
@@ -119,14 +121,14 @@ func (a *analyzeFlags) classifier(remote bool) *classify.Classifier {
 }
 
 func (a *analyzeFlags) parseOptions(e *env) stack.Options {
-	return stack.Options{Lenient: a.lenient, Warn: func(err *stack.SyntaxError) {
+	return stack.Options{Lenient: a.lenient, Limits: a.limits.stack, Warn: func(err *stack.SyntaxError) {
 		fmt.Fprintf(e.stderr, "leakhound: warning: skipped %s\n", report.Escape(err.Error()))
 	}}
 }
 
 func (a *analyzeFlags) remoteOptions(e *env) remote.Options {
 	full := map[string]remote.Full{"auto": remote.FullAuto, "always": remote.FullAlways, "never": remote.FullNever}[a.full]
-	return remote.Options{Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e)}
+	return remote.Options{Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e), Proto: a.limits.proto}
 }
 
 // keep is the filter of --min-count, --min-minutes and --class. Proven
@@ -318,7 +320,7 @@ func analyze(e *env, args []string) int {
 		}
 		r = f
 	}
-	opt := input.Options{Options: a.parseOptions(e)}
+	opt := input.Options{Options: a.parseOptions(e), Proto: a.limits.proto, MaxProto: a.limits.max}
 	if a.format == "text" {
 		// Text around the dump goes on to the output, so
 		// "go test 2>&1 | leakhound analyze" loses nothing.
@@ -330,7 +332,7 @@ func analyze(e *env, args []string) int {
 	case errors.Is(err, input.ErrEmptyProfile):
 		notes = append(notes, "the profile lists no goroutines (a goroutineleak profile lists only proven leaks: none were)")
 	case err != nil:
-		return e.fail("analyze", fmt.Errorf("%s: %v", displayName(name), err))
+		return e.fail("analyze", fmt.Errorf("%s: %w", displayName(name), err))
 	case n == 0:
 		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}

@@ -225,7 +225,7 @@ func (e *env) fail(cmd string, err error) int {
 	if cmd != "" {
 		cmd = " " + cmd
 	}
-	fmt.Fprintf(e.stderr, "leakhound%s: %s\n", cmd, report.Escape(err.Error()))
+	fmt.Fprintf(e.stderr, "leakhound%s: %s\n", cmd, report.Escape(limitHint(err).Error()))
 	return ExitError
 }
 

@@ -48,6 +48,9 @@ type Options struct {
 	// full dump; 0 means 5000 (about 0.2 s of stopped world).
 	FullBelow int
 	Parse     stack.Options
+	// Proto bounds protobuf profiles; zero fields take pprofstack's
+	// defaults.
+	Proto pprofstack.Limits
 	// Notify, when set, is told what the user should know before a
 	// request that costs the service: a full dump of many goroutines
 	// stops its world for seconds.
@@ -115,7 +118,7 @@ func Fetch(ctx context.Context, target string, opt Options, add func(*stack.Goro
 	if strings.Contains(u.Path, "/debug/pprof/") && !strings.HasSuffix(u.Path, "/debug/pprof/") {
 		return f.res, f.get(ctx, target, func(r io.Reader) error {
 			goroutines := 0
-			stacks, err := input.Read(r, input.Options{Options: opt.Parse, MaxProto: f.opt.MaxBytes}, func(g *stack.Goroutine) {
+			stacks, err := input.Read(r, input.Options{Options: opt.Parse, MaxProto: f.opt.MaxBytes, Proto: opt.Proto}, func(g *stack.Goroutine) {
 				goroutines += max(g.Count, 1)
 				add(g)
 			})
@@ -277,7 +280,7 @@ func (f *fetcher) proto(ctx context.Context, u string) ([]*stack.Goroutine, stri
 	var gs []*stack.Goroutine
 	var process string
 	err := f.get(ctx, u, func(r io.Reader) error {
-		p, err := pprofstack.Decode(r, pprofstack.Limits{})
+		p, err := pprofstack.Decode(r, f.opt.Proto)
 		if err != nil {
 			return err
 		}
@@ -402,7 +405,7 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 	case resp.ContentLength >= 0 && whole.n != resp.ContentLength:
 		return fmt.Errorf("%s: the response was cut short: %d of the %d bytes it declared", u, whole.n, resp.ContentLength)
 	}
-	return fmt.Errorf("%s: %v", u, err)
+	return fmt.Errorf("%s: %w", u, err)
 }
 
 // counted counts the bytes read through it and keeps the first error other

@@ -1,4 +1,4 @@
-package classify_test
+package input_test
 
 import (
 	"bytes"

@@ -1,0 +1,40 @@
+module github.com/leakhound/leakhound/cmd
+
+go 1.26.0
+
+replace github.com/leakhound/leakhound => ..
+
+replace github.com/leakhound/leakhound/pprofstack => ../pprofstack
+
+replace github.com/leakhound/leakhound/internal/input => ../internal/input
+
+replace github.com/leakhound/leakhound/internal/remote => ../internal/remote
+
+replace github.com/leakhound/leakhound/internal/cli => ../internal/cli
+
+replace github.com/leakhound/leakhound/internal/demo => ../internal/demo
+
+replace github.com/leakhound/leakhound/monitor => ../monitor
+
+replace github.com/leakhound/leakhound/passes => ../passes
+
+require (
+	github.com/leakhound/leakhound/internal/cli v0.0.0-00010101000000-000000000000
+	github.com/leakhound/leakhound/passes v0.0.0-00010101000000-000000000000
+	golang.org/x/tools v0.52.0
+)
+
+require (
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b // indirect
+	github.com/leakhound/leakhound v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/internal/demo v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/internal/fleet v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/internal/input v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/internal/remote v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/monitor v0.0.0-00010101000000-000000000000 // indirect
+	github.com/leakhound/leakhound/pprofstack v0.0.0-00010101000000-000000000000 // indirect
+	golang.org/x/mod v0.42.0 // indirect
+	golang.org/x/sync v0.24.0 // indirect
+)
+
+replace github.com/leakhound/leakhound/internal/fleet => ../internal/fleet

@@ -1,0 +1,10 @@
+module github.com/leakhound/leakhound/pprofstack
+
+go 1.26.0
+
+replace github.com/leakhound/leakhound => ..
+
+require (
+	github.com/google/pprof v0.0.0-20261105003125-4bf881d7fb0b
+	github.com/leakhound/leakhound v0.0.0-00010101000000-000000000000
+)
