@@ -137,7 +137,6 @@ func browseWatch(t *testing.T, page []byte, samples int) {
 	if testing.Short() {
 		t.Skip("starts a browser")
 	}
-	const chromium = "/usr/bin/chromium"
 	if _, err := os.Stat(chromium); err != nil {
 		t.Skipf("no browser: %v", err)
 	}

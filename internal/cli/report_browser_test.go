@@ -1,9 +1,8 @@
-package report_test
+package cli
 
 import (
 	"bytes"
 	"context"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,8 +20,6 @@ import (
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/stack"
 )
-
-var updatePNG = flag.Bool("update-png", false, "write the browser's screenshots to docs/")
 
 // chromium is Debian's package.
 const chromium = "/usr/bin/chromium"
@@ -325,7 +322,7 @@ func TestBrowserReport(t *testing.T) {
 // writePNG stores a screenshot under docs/ for the README.
 func writePNG(t *testing.T, name string, png []byte) {
 	t.Helper()
-	if err := os.WriteFile(filepath.Join("..", "docs", name), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", name), png, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
