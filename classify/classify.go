@@ -376,7 +376,7 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	// it never comes the program hangs, and the goroutines it waits for
 	// are reported.
 	if (topFunc == "main.main" || g.CreatedBy.Func == "" && hasFrame(g.Stack, "main.main")) && mainWaits[state] {
-		return Idle, "main waits for the program's end"
+		return Idle, mainWaitsRule
 	}
 	switch state {
 	case "running", "syscall":
@@ -452,6 +452,9 @@ func hasFrame(s []stack.Frame, fn stack.Func) bool {
 	}
 	return false
 }
+
+// mainWaitsRule is the reason the main goroutine's wait is idle.
+const mainWaitsRule = "main waits for the program's end"
 
 var mainWaits = map[string]bool{
 	"select": true, "select (no cases)": true, "chan receive": true,
