@@ -25,6 +25,11 @@ func (c *Classifier) judge(grp *group) {
 	}
 	f.Unknown = grp.unknown
 	switch {
+	case f.Proven > 0 && f.Class == System:
+		// A proof of a goroutine with no frame to show (see noFrames)
+		// names nothing to fix, and alerting on it would be noise.
+		f.Verdict, f.Proven = OK, 0
+		return
 	case f.Proven > 0 && f.Rule == mainWaitsRule:
 		// A main that ends in select {} once its servers run is proven
 		// blocked forever, as it is meant to be: the program lives as
