@@ -357,7 +357,7 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	runtimeOnly := top == len(g.Stack) && len(g.Stack) > 0 && (g.CreatedBy.Func == "" || g.CreatedBy.Func.IsRuntime())
 	// A debug=1 profile hides runtime frames; a stack with none left was
 	// all runtime: one of its own goroutines.
-	hiddenAll := g.Partial && len(g.Stack) == 0
+	hiddenAll := g.Partial && len(g.Stack) == 0 || noFrames(g)
 	if systemStates[state] || runtimeOnly || hiddenAll {
 		return System, ""
 	}
@@ -376,7 +376,7 @@ func (c *Classifier) classOf(g *stack.Goroutine, state string, top int) (Class, 
 	// it never comes the program hangs, and the goroutines it waits for
 	// are reported.
 	if (topFunc == "main.main" || g.CreatedBy.Func == "" && hasFrame(g.Stack, "main.main")) && mainWaits[state] {
-		return Idle, "main waits for the program's end"
+		return Idle, mainWaitsRule
 	}
 	switch state {
 	case "running", "syscall":
@@ -452,6 +452,9 @@ func hasFrame(s []stack.Frame, fn stack.Func) bool {
 	}
 	return false
 }
+
+// mainWaitsRule is the reason the main goroutine's wait is idle.
+const mainWaitsRule = "main waits for the program's end"
 
 var mainWaits = map[string]bool{
 	"select": true, "select (no cases)": true, "chan receive": true,
@@ -643,3 +646,18 @@ func (r *Report) count() {
 // HasLeaks reports whether any finding is a leak or a suspect: the condition
 // for a failing exit code.
 func (r *Report) HasLeaks() bool { return r.Leaks+r.Suspects > 0 }
+
+// noFrames reports a stack with no named frame: Go 1.27's goroutineleak
+// profile lists one such record ("1 @" and "#\t0x0") that its debug=2 form
+// does not mark, so nothing can be said of it but that it is the runtime's.
+func noFrames(g *stack.Goroutine) bool {
+	if g.Unavailable {
+		return false
+	}
+	for _, f := range g.Stack {
+		if f.Func != "" {
+			return false
+		}
+	}
+	return true
+}

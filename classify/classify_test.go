@@ -88,6 +88,8 @@ func TestClasses(t *testing.T) {
 		{"select no cases", stack.Goroutine{State: "select (no cases)", Stack: frames("main.w /x.go:3")}, SelectForever, Suspect},
 		{"select no cases in main", stack.Goroutine{State: "select (no cases)", Stack: frames("main.main /x.go:3")}, Idle, OK},
 		{"main waiting for shutdown", stack.Goroutine{State: "select", Stack: frames("main.main /x.go:3")}, Idle, OK},
+		{"Go 1.27's frameless proven record", stack.Goroutine{Partial: true, Leaked: true, Stack: []stack.Frame{{}}}, System, OK},
+		{"main in select {}, proven by the runtime", stack.Goroutine{State: "select (no cases)", Leaked: true, Stack: frames("main.main /x.go:3")}, Idle, OK},
 		{"main waiting in its run group", stack.Goroutine{State: "select (no cases)", Stack: frames("github.com/caddyserver/caddy/v2/cmd.cmdRun /x.go:3", "main.main /m.go:1")}, Idle, OK},
 		{"a goroutine started from main is not main", stack.Goroutine{State: "select (no cases)", Stack: frames("main.w /x.go:3", "main.main /m.go:1"), CreatedBy: stack.Frame{Func: "main.main"}}, SelectForever, Suspect},
 		{"debug=1 text of a runtime goroutine", stack.Goroutine{Partial: true}, System, OK},

@@ -25,6 +25,18 @@ func (c *Classifier) judge(grp *group) {
 	}
 	f.Unknown = grp.unknown
 	switch {
+	case f.Proven > 0 && f.Class == System:
+		// A proof of a goroutine with no frame to show (see noFrames)
+		// names nothing to fix, and alerting on it would be noise.
+		f.Verdict, f.Proven = OK, 0
+		return
+	case f.Proven > 0 && f.Rule == mainWaitsRule:
+		// A main that ends in select {} once its servers run is proven
+		// blocked forever, as it is meant to be: the program lives as
+		// long as it waits, so nothing leaks, and nothing downstream
+		// (alerts, the monitor's proven groups) should count it.
+		f.Verdict, f.Proven = OK, 0
+		return
 	case f.Proven > 0:
 		f.Verdict = Leak
 		f.Evidence = append(f.Evidence, Evidence{Proof, fmt.Sprintf("the runtime's leak-detecting GC proved %s can never run again", them(f.Count))})

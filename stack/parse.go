@@ -831,6 +831,15 @@ func (p *Parser) profileFrame(b []byte) bool {
 	// Columns are tab-separated, with a second tab before the position
 	// when the function name is short.
 	f := bytes.FieldsFunc(b, func(r rune) bool { return r == '\t' })
+	if len(f) == 1 && hasPrefix(f[0], "0x") {
+		// A PC the runtime could not name ("#\t0x0"): a frame with no
+		// function, which Go 1.27's goroutineleak profile prints.
+		if !p.addFrame() {
+			return false
+		}
+		p.g.Stack = append(p.g.Stack, Frame{})
+		return true
+	}
 	if len(f) < 2 {
 		return false
 	}
