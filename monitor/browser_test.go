@@ -2,11 +2,13 @@ package monitor_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -114,6 +116,27 @@ const readCards = `(() => {
 	});
 })()`
 
+var updatePNG = flag.Bool("update-png", false, "write the page's screenshot to docs/monitor.png")
+
+// pageChart is one time chart of the page as the browser drew it.
+type pageChart struct {
+	Total        bool
+	W, H         float64
+	XAxis, YAxis float64
+	XLabels      []string
+	YLabels      []string
+}
+
+const readPageCharts = `[...document.querySelectorAll("svg.tchart")].map(svg => {
+	const r = svg.getBoundingClientRect();
+	const len = sel => { const l = svg.querySelector(sel); if (!l) return 0; const b = l.getBoundingClientRect(); return Math.max(b.width, b.height); };
+	return {
+		Total: !!svg.closest("#total"), W: r.width, H: r.height, XAxis: len("line.x-axis"), YAxis: len("line.y-axis"),
+		XLabels: [...svg.querySelectorAll("text.xtick")].map(t => t.textContent),
+		YLabels: [...svg.querySelectorAll("text.ytick")].map(t => t.textContent),
+	};
+})`
+
 // TestBrowserPage loads the monitor's page in Chromium after real leaks
 // and checks what a person sees: the finding, its blocking function, the
 // explanation and fix, a drawn sparkline, and no console errors.
@@ -198,7 +221,8 @@ func TestBrowserPage(t *testing.T) {
 	}()
 	defer func() { stopConsole(); <-consoleDone }()
 
-	resp, err := chromedp.RunResponse(tab, chromedp.Navigate(srv.URL+"/debug/leaks/"))
+	// refresh=0: a reload in the middle of the checks would read half a page.
+	resp, err := chromedp.RunResponse(tab, chromedp.Navigate(srv.URL+"/debug/leaks/?refresh=0"))
 	if err != nil {
 		t.Fatalf("loading the page: %v", err)
 	}
@@ -269,6 +293,26 @@ func TestBrowserPage(t *testing.T) {
 	}
 	if !strings.Contains(card.SparkMsg, fmt.Sprintf("max %d", svc.count())) {
 		t.Errorf("sparkline caption %q, want max %d", card.SparkMsg, svc.count())
+	}
+
+	// The total's chart and the card's have axes with times and counts.
+	charts, err := chromedp.Run(tab, chromedp.Evaluate[[]pageChart](readPageCharts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := regexp.MustCompile(`^\d\d:\d\d:\d\d(\.\d+)?$`)
+	if len(charts) < 2 || !charts[0].Total {
+		t.Fatalf("charts %+v; want the total's first, then a card's", charts)
+	}
+	for i, c := range charts {
+		if c.W <= 0 || c.H <= 0 || c.XAxis < 100 || c.YAxis < 50 || len(c.XLabels) == 0 || !clock.MatchString(c.XLabels[0]) || len(c.YLabels) < 2 || c.YLabels[0] != "0" {
+			t.Errorf("chart %d: %+v; want a drawn chart with axes, times and counts from 0", i, c)
+		}
+	}
+	if *updatePNG {
+		if err := os.WriteFile(filepath.Join("..", "docs", "monitor.png"), shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 
 	// A probe shows that the console is read, so that no errors means none.

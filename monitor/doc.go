@@ -52,6 +52,9 @@
 //	offset=N      with format=json, skip the first N findings and groups, in
 //	              the order of the report: the next page is offset+limit
 //	all=1         on the page, list the groups that are not leaks in full
+//	refresh=0     the page does not reload itself (by default it reloads
+//	              every interval, at least every 5 s, keeping the
+//	              reader's scroll position and open sections)
 //
 // Answers: 200; 400 for a bad parameter; 403 when Authorize refuses; 405
 // for methods other than GET and HEAD; 503 before the first sample.

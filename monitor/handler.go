@@ -106,6 +106,7 @@ const (
 type view struct {
 	json          bool
 	all           bool // html: list the groups that are not leaks
+	still         bool // html: refresh=0, the page does not reload itself
 	offset, limit int  // json: the page of findings and of groups
 }
 
@@ -121,6 +122,13 @@ func parseView(q url.Values) (view, error) {
 	var err error
 	if v.all, err = boolParam(q.Get("all")); err != nil {
 		return v, fmt.Errorf("all: %v", err)
+	}
+	if s := q.Get("refresh"); s != "" {
+		on, err := boolParam(s)
+		if err != nil {
+			return v, fmt.Errorf("refresh: %v", err)
+		}
+		v.still = !on
 	}
 	if s := q.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -194,7 +202,9 @@ func (m *Monitor) encoded(s *Sample, v view) ([]byte, error) {
 			enc.SetIndent("", "  ")
 			b.err = enc.Encode(m.document(s, v.offset, v.limit))
 		} else {
-			b.err = pageTemplate.Execute(&buf, m.page(s, v.all))
+			p := m.page(s, v.all)
+			p.Still = v.still
+			b.err = pageTemplate.Execute(&buf, p)
 		}
 		b.b = buf.Bytes()
 		m.cacheMu.Lock()
@@ -380,6 +390,12 @@ type page struct {
 	// the page and listed in the JSON.
 	AttentionMore, SteadyMore, ParkedMore, OthersMore int
 	ParkedCount                                       int // goroutines
+	// TotalChart is the goroutines of the recent samples over time.
+	TotalChart template.HTML
+	ChartCSS   template.CSS
+	// Refresh is the page's reload period in seconds; Still turns it off.
+	Refresh int
+	Still   bool
 }
 
 // maxCards bounds each section of the page, so that its size and cost do
@@ -402,6 +418,8 @@ type card struct {
 	Tags      []string
 	Blocked   classify.Location
 	Created   classify.Location
+	Chart     template.HTML // counts over time, with axes
+	Stack     []classify.Location
 	Spark     string // polyline points
 	SparkMax  int
 	SparkDots string // the last point
@@ -413,7 +431,14 @@ type classCount struct {
 }
 
 func (m *Monitor) page(last *Sample, all bool) *page {
-	p := &page{Sample: last, Interval: m.cfg.Interval, Samples: m.tracker.Samples(), All: all}
+	p := &page{Sample: last, Interval: m.cfg.Interval, Samples: m.tracker.Samples(), All: all,
+		ChartCSS: report.TimeChartCSS(), Refresh: max(int(m.cfg.Interval.Round(time.Second)/time.Second), 5)}
+	restarts := m.tracker.Restarts()
+	var totals []report.Point
+	for _, s := range m.Costs() {
+		totals = append(totals, report.Point{Time: s.Time, Count: s.Goroutines})
+	}
+	p.TotalChart, _ = report.TimeChart(totals, restarts, false)
 	okCount := map[classify.Class]int{}
 	for _, g := range m.tracker.Groups() {
 		if g.Count == 0 {
@@ -437,6 +462,16 @@ func (m *Monitor) page(last *Sample, all bool) *page {
 			}
 		}
 	}
+	for _, cards := range [][]card{p.Attention, p.Steady, p.Parked, p.Others} {
+		for i := range cards {
+			g := &cards[i]
+			pts := make([]report.Point, len(g.History))
+			for j, pt := range g.History {
+				pts[j] = report.Point{Time: pt.Time, Count: pt.Count}
+			}
+			g.Chart, _ = report.TimeChart(pts, restarts, g.Growing)
+		}
+	}
 	for _, info := range classify.Classes {
 		if n := okCount[info.Class]; n > 0 {
 			p.OKByClass = append(p.OKByClass, classCount{info.Class, n})
@@ -446,7 +481,7 @@ func (m *Monitor) page(last *Sample, all bool) *page {
 }
 
 func newCard(g Group) card {
-	c := card{Group: g, Verdict: string(g.Finding.Verdict), Blocked: g.Finding.BlockedAt, Created: g.Finding.CreatedAt}
+	c := card{Group: g, Verdict: string(g.Finding.Verdict), Blocked: g.Finding.BlockedAt, Created: g.Finding.CreatedAt, Stack: g.Finding.Stack}
 	if c.Created.Func == "" {
 		c.Created = g.Key.Created
 	}
@@ -534,7 +569,8 @@ const pageHTML = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>goroutine leaks · leakhound</title>
 <link rel="icon" href="data:,">
-<style>
+{{if not .Still}}<meta http-equiv="refresh" content="{{.Refresh}}">{{end}}
+<style>{{.ChartCSS}}
 :root { --fg:#1d232b; --dim:#5d6773; --line:#dde2e8; --bg:#f6f7f9; --leak:#c62828; --suspect:#b26a00; --parked:#5a6f8a; --ok:#2e7d32; --spark:#3559c7; }
 * { box-sizing: border-box; }
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0; }
@@ -571,6 +607,9 @@ td, th { text-align: left; padding: 4px 14px; border-bottom: 1px solid var(--lin
 .none { color: var(--dim); font-style: italic; }
 .more { color: var(--dim); }
 footer { margin-top: 32px; color: var(--dim); font-size: 13px; }
+.card .tchart { margin-top: 8px; }
+.links { font-size: 13px; }
+ol.stack { margin: 4px 0; padding-left: 24px; font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 </style>
 </head>
 <body><main>
@@ -585,6 +624,10 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 <div class="stat parked"><b>{{.Sample.Report.Parked}}</b>parked</div>
 <div class="stat {{if .Growing}}leak{{else}}ok{{end}}"><b>{{.Growing}}</b>growing groups</div>
 </div>
+<h2>Goroutines over the recent samples</h2>
+<div id="total">{{.TotalChart}}</div>
+<p class="meta">{{if .Still}}This page does not reload (<a href="?">reload it every {{.Refresh}} s</a>).{{else}}This page reloads every {{.Refresh}} s and keeps your place (<a href="?refresh=0">stop</a>).{{end}}
+Every goroutine's stack: <a href="../pprof/goroutine?debug=1">/debug/pprof/goroutine?debug=1</a> (cheap; <code>debug=2</code> stops the world while it prints).</p>
 
 <h2>Needs attention: proven, growing or waiting too long</h2>
 {{range .Attention}}{{template "card" .}}{{else}}<p class="none">No group is proven leaked, growing or waiting too long.</p>{{end}}
@@ -607,6 +650,29 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 {{if .All}}{{range .Others}}{{template "card" .}}{{end}}
 {{with .OthersMore}}<p class="more">And {{.}} more group{{if ne . 1}}s{{end}}: see <a href="?format=json">?format=json</a>.</p>{{end}}{{else}}<p><a href="?all=1">List them all</a></p>{{end}}
 
+<script>
+// Keep the reader's place across reloads: the scroll position and which
+// sections are open.
+(function () {
+  "use strict";
+  var key = "leakhound-monitor:" + location.pathname + location.search;
+  var details = document.querySelectorAll("details");
+  try {
+    var saved = JSON.parse(sessionStorage.getItem(key) || "null");
+    if (saved) {
+      (saved.open || []).forEach(function (i) { if (details[i]) details[i].open = true; });
+      window.scrollTo(0, saved.y || 0);
+    }
+    var save = function () {
+      var open = [];
+      details.forEach(function (d, i) { if (d.open) open.push(i); });
+      sessionStorage.setItem(key, JSON.stringify({y: window.scrollY, open: open}));
+    };
+    window.addEventListener("scroll", save, {passive: true});
+    details.forEach(function (d) { d.addEventListener("toggle", save); });
+  } catch (e) { /* storage off: the page still reloads */ }
+})();
+</script>
 <footer>Answered from the last sample; a request never takes one. Machines: <a href="?format=json">?format=json</a> (schema leakhound/v1, as <code>leakhound analyze --format json</code>, with each group's history).</footer>
 </main></body></html>
 {{define "card"}}<div class="card {{.Verdict}}">
@@ -622,5 +688,10 @@ took {{ms .Wall}}, longest pause {{ms .Pause}}.{{end}} A sample every {{.Interva
 {{with .Finding.Unknown}}<dt>unknown</dt><dd>{{.}}</dd>{{end}}
 {{with .Finding.Fix}}<dt>fix</dt><dd class="fix">{{.}}</dd>{{end}}
 </dl>
+{{.Chart}}
+<details class="stacks"><summary>stack: {{len .Stack}} frame{{if ne (len .Stack) 1}}s{{end}}</summary>
+<ol class="stack">{{range .Stack}}<li>{{.Func}} <span class="count">{{.File}}:{{.Line}}</span></li>{{end}}</ol>
+</details>
+<p class="links">This group's stack is above; every goroutine's: <a href="../pprof/goroutine?debug=1">/debug/pprof/goroutine?debug=1</a>.</p>
 </div>
 {{end}}`
