@@ -99,8 +99,6 @@ type group struct {
 	// creators are the distinct creator ids seen, up to MaxCreators.
 	creators map[int64]struct{}
 	outlived int // goroutines whose request is over
-	partial  bool
-	profile  bool // read from a profile: no ids, minutes or creators
 }
 
 // MaxCreators bounds the creator ids a finding counts.
@@ -302,9 +300,9 @@ func (c *Classifier) file(e *entry, proven bool) *group {
 	key.blocked.Inlined, key.created.Inlined = false, false
 	grp := c.groups[key]
 	if grp == nil {
-		grp = &group{state: e.state, partial: g.Partial, profile: g.ID == 0}
+		grp = &group{state: e.state}
 		grp.never = neverWakes(e.class, e.state)
-		grp.unknown = unknownOf(g, e.class, e.state)
+		grp.unknown = unknownOf(g, e.class)
 		grp.f.Class = e.class
 		grp.f.WaitReason = e.state
 		grp.f.Rule = e.rule

@@ -168,7 +168,7 @@ func neverWakes(class Class, state string) string {
 
 // unknownOf says what the goroutine's input form cannot tell, when it
 // matters for a leak candidate.
-func unknownOf(g *stack.Goroutine, class Class, state string) string {
+func unknownOf(g *stack.Goroutine, class Class) string {
 	if !class.IsLeak() {
 		return ""
 	}
@@ -177,8 +177,6 @@ func unknownOf(g *stack.Goroutine, class Class, state string) string {
 		return "what these goroutines wait on: a debug=1 profile hides the runtime frames that tell; debug=0 or debug=2 shows them"
 	case g.Partial:
 		return "how long they waited and who started them: a debug=1 profile has no wait times or creators; a debug=2 dump has both"
-	case g.ID == 0 && (class == SendNoReceiver || class == ReceiveNoSender || class == RangeNeverClosed) && !strings.Contains(state, "nil chan"):
-		return "how long they waited and who started them: a profile has no wait times or creators; a debug=2 dump has both"
 	case g.ID == 0:
 		return "how long they waited and who started them: a profile has no wait times or creators; a debug=2 dump has both"
 	}

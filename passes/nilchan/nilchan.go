@@ -122,7 +122,7 @@ func run(pass *analysis.Pass) (any, error) {
 				continue
 			}
 			for i, arg := range n.Call.Args {
-				if p := paramAt(info, lit.Type, i); p != nil && isChan(p.Type()) {
+				if p := chanuse.ParamAt(info, lit.Type, i); p != nil && isChan(p.Type()) {
 					cands[p] = &cand{kind: "parameter", values: []ast.Expr{arg}, arg: arg}
 				}
 			}
@@ -570,7 +570,7 @@ func startsWithNil(pass *analysis.Pass, root inspector.Cursor, cands map[*types.
 			if !isNil(pass.TypesInfo, arg, cands, funcs) {
 				continue
 			}
-			p := paramAt(pass.TypesInfo, fd.Type, i)
+			p := chanuse.ParamAt(pass.TypesInfo, fd.Type, i)
 			if p == nil || !isChan(p.Type()) {
 				continue
 			}
@@ -631,31 +631,6 @@ func paramOp(info *types.Info, fd inspector.Cursor, p *types.Var) (ast.Node, str
 		}
 	}
 	return found, what
-}
-
-// paramAt returns the parameter of a function type that receives argument i.
-func paramAt(info *types.Info, ft *ast.FuncType, i int) *types.Var {
-	n := 0
-	for _, f := range ft.Params.List {
-		if _, ok := f.Type.(*ast.Ellipsis); ok {
-			return nil
-		}
-		if len(f.Names) == 0 {
-			if n == i {
-				return nil
-			}
-			n++
-			continue
-		}
-		for _, name := range f.Names {
-			if n == i {
-				v, _ := info.Defs[name].(*types.Var)
-				return v
-			}
-			n++
-		}
-	}
-	return nil
 }
 
 // guarded reports whether the operation at x runs only when the channel

@@ -242,7 +242,7 @@ func (w *walker) use(c *Chan, idc inspector.Cursor, lookup func(*types.Var) *Cha
 		if !ok || parent.ParentEdgeKind() != edge.GoStmt_Call {
 			return false
 		}
-		param := paramAt(w.info, lit, i)
+		param := ParamAt(w.info, lit.Type, i)
 		if param == nil {
 			return false
 		}
@@ -300,10 +300,11 @@ record:
 	return true
 }
 
-// paramAt returns the variable of the parameter that receives argument i.
-func paramAt(info *types.Info, lit *ast.FuncLit, i int) *types.Var {
+// ParamAt returns the variable of the parameter of a function type that
+// receives argument i; nil for variadic or unnamed parameters.
+func ParamAt(info *types.Info, ft *ast.FuncType, i int) *types.Var {
 	n := 0
-	for _, f := range lit.Type.Params.List {
+	for _, f := range ft.Params.List {
 		if _, ok := f.Type.(*ast.Ellipsis); ok {
 			return nil
 		}
