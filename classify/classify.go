@@ -8,6 +8,7 @@ package classify
 
 import (
 	"cmp"
+	"encoding/binary"
 	"math/bits"
 	"regexp"
 	"slices"
@@ -29,7 +30,15 @@ type Config struct {
 	// 0 means 5 minutes.
 	IOMinutes int
 	// KeepGoroutines fills Report.Goroutines with one entry per goroutine.
+	// It keeps every goroutine id in the findings too, whatever MaxIDs
+	// says: Report.Keep matches the entries to findings by id.
 	KeepGoroutines bool
+	// MaxIDs caps the goroutine ids each finding lists in GoroutineIDs, the
+	// first read kept; IDsOmitted counts the rest, and Count stays whole.
+	// 0 keeps every id. A report that prints a few ids a finding (text,
+	// HTML) need keep no more than it prints: each id kept costs 8 bytes
+	// and its share of the slice's growth.
+	MaxIDs int
 	// Concentration is the fewest goroutines parked at one place that count
 	// as evidence of a leak in a process of up to ten times as many; it
 	// scales with the process, up to ten times itself, since a large
@@ -55,9 +64,15 @@ type Classifier struct {
 	// started are the leak candidates whose creator may be such a
 	// connection, checked once every goroutine was read.
 	started []startedBy
-	// live holds the ids of every goroutine read, made on demand by
-	// abandoned once all were.
+	// live holds the creator ids that abandoned asks about and that are
+	// goroutines of the input, made on demand once all were read.
 	live map[int64]struct{}
+	// idLog holds every goroutine id read when MaxIDs cuts the findings'
+	// lists, for abandoned: each as the zigzag varint of its difference
+	// from the one before, a byte or two for the near-sequential ids of
+	// a dump instead of eight.
+	idLog  []byte
+	lastID int64
 }
 
 // startedBy is one goroutine whose creator is checked for a finished request.
@@ -117,6 +132,9 @@ func New(cfg Config) *Classifier {
 	if cfg.IOMinutes == 0 {
 		cfg.IOMinutes = 5
 	}
+	if cfg.KeepGoroutines || cfg.MaxIDs < 0 {
+		cfg.MaxIDs = 0
+	}
 	c := &Classifier{
 		cfg:    cfg,
 		stacks: make(map[uint64]*entry),
@@ -160,7 +178,7 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 		f.Proven += n
 	}
 	if g.ID != 0 {
-		f.GoroutineIDs = append(f.GoroutineIDs, g.ID)
+		c.addID(f, g.ID)
 	}
 	if g.CreatorID != 0 {
 		grp.addCreator(g.CreatorID)
@@ -177,6 +195,44 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 	}
 	if c.cfg.KeepGoroutines {
 		c.gs = append(c.gs, member{id: g.ID, e: e, grp: grp, minutes: g.Minutes, count: n})
+	}
+}
+
+// addID lists id in f, or counts it as omitted past Config.MaxIDs; with
+// a cap, every id goes to the log abandoned reads.
+func (c *Classifier) addID(f *Finding, id int64) {
+	if c.cfg.MaxIDs == 0 {
+		f.GoroutineIDs = append(f.GoroutineIDs, id)
+		return
+	}
+	if len(f.GoroutineIDs) < c.cfg.MaxIDs {
+		f.GoroutineIDs = append(f.GoroutineIDs, id)
+	} else {
+		f.IDsOmitted++
+	}
+	c.idLog = binary.AppendVarint(c.idLog, id-c.lastID)
+	c.lastID = id
+}
+
+// eachID calls fn with the id of every goroutine read that had one.
+func (c *Classifier) eachID(fn func(int64)) {
+	if c.cfg.MaxIDs == 0 {
+		for _, g := range c.order {
+			for _, id := range g.f.GoroutineIDs {
+				fn(id)
+			}
+		}
+		return
+	}
+	var id int64
+	for b := c.idLog; len(b) > 0; {
+		d, n := binary.Varint(b)
+		if n <= 0 {
+			panic("classify: the id log is corrupt") // written only by addID
+		}
+		id += d
+		fn(id)
+		b = b[n:]
 	}
 }
 

@@ -116,6 +116,29 @@ func (c *Classifier) outlived() {
 	c.started = nil
 }
 
+// findLive fills c.live with the creators, of the groups abandoned asks
+// about, that are goroutines of the input: one pass over the ids read,
+// holding only those creators, not a set of every goroutine.
+func (c *Classifier) findLive() {
+	want := make(map[int64]bool)
+	for _, g := range c.order {
+		if len(g.creators) >= minAbandoners && userCode(g.f.CreatedAt.Func) {
+			for id := range g.creators {
+				want[id] = true
+			}
+		}
+	}
+	c.live = make(map[int64]struct{})
+	if len(want) == 0 {
+		return
+	}
+	c.eachID(func(id int64) {
+		if want[id] {
+			c.live[id] = struct{}{}
+		}
+	})
+}
+
 // minAbandoners is how many distinct creators, all gone, make evidence:
 // one creator that exited is a daemon's parent; several are a path that
 // starts a goroutine each time it runs and leaves it behind.
@@ -128,12 +151,7 @@ func (c *Classifier) abandoned(grp *group) int {
 		return 0
 	}
 	if c.live == nil {
-		c.live = make(map[int64]struct{}, c.total)
-		for _, g := range c.order {
-			for _, id := range g.f.GoroutineIDs {
-				c.live[id] = struct{}{}
-			}
-		}
+		c.findLive()
 	}
 	for id := range grp.creators {
 		if _, ok := c.live[id]; ok {

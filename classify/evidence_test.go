@@ -214,26 +214,37 @@ func TestAbandoned(t *testing.T) {
 			Stack:     []stack.Frame{{Func: "main.notify", File: "/src/main.go", Line: 12}},
 			CreatedBy: stack.Frame{Func: "main.handle", File: "/src/main.go", Line: 25}, CreatorID: creator}
 	}
-	alive := &stack.Goroutine{ID: 8, State: "select", Count: 1, Stack: []stack.Frame{{Func: "main.loop", File: "/src/main.go", Line: 40}}}
+	loop := func(id int64) *stack.Goroutine {
+		return &stack.Goroutine{ID: id, State: "select", Count: 1, Stack: []stack.Frame{{Func: "main.loop", File: "/src/main.go", Line: 40}}}
+	}
+	const far = 1 << 40
 	for _, tc := range []struct {
 		name string
 		gs   []*stack.Goroutine
 		want Verdict
 	}{
 		{"two creators, both gone", []*stack.Goroutine{worker(100, 7), worker(101, 8)}, Suspect},
-		{"two creators, one alive", []*stack.Goroutine{worker(100, 7), worker(101, 8), alive}, Parked},
+		{"two creators, one alive", []*stack.Goroutine{worker(100, 7), worker(101, 8), loop(8)}, Parked},
 		{"one creator, gone", []*stack.Goroutine{worker(100, 7), worker(101, 7)}, Parked},
+		// The live creator is the last of its group, past any cap of the
+		// listed ids, and far from the ids around it.
+		{"one alive, listed last", []*stack.Goroutine{loop(3), loop(far + 5), worker(100, 7), worker(101, far), loop(-2), loop(far)}, Parked},
+		{"both gone, ids far apart", []*stack.Goroutine{loop(3), loop(far + 5), worker(-100, 7), worker(101, far), loop(far - 1)}, Suspect},
 	} {
-		c := New(Config{})
-		for _, g := range tc.gs {
-			c.Add(g)
-		}
-		f := find(c.Report(), "main.notify")
-		if f.Verdict != tc.want {
-			t.Errorf("%s: %s %+v, want %s", tc.name, f.Verdict, f.Evidence, tc.want)
-		}
-		if tc.want == Suspect && (len(f.Evidence) != 1 || f.Evidence[0].Kind != Abandoned) {
-			t.Errorf("%s: evidence %+v, want abandoned", tc.name, f.Evidence)
+		// Cutting the findings' id lists changes no verdict: every id
+		// read still counts as alive.
+		for _, maxIDs := range []int{0, 1, 2} {
+			c := New(Config{MaxIDs: maxIDs})
+			for _, g := range tc.gs {
+				c.Add(g)
+			}
+			f := find(c.Report(), "main.notify")
+			if f.Verdict != tc.want {
+				t.Errorf("%s, MaxIDs %d: %s %+v, want %s", tc.name, maxIDs, f.Verdict, f.Evidence, tc.want)
+			}
+			if tc.want == Suspect && (len(f.Evidence) != 1 || f.Evidence[0].Kind != Abandoned) {
+				t.Errorf("%s, MaxIDs %d: evidence %+v, want abandoned", tc.name, maxIDs, f.Evidence)
+			}
 		}
 	}
 }

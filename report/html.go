@@ -45,8 +45,12 @@ const (
 	iciRow       = 18
 	maxDepth     = 64
 	sourceAround = 2 // lines shown before and after a line of code
-	maxIDsShown  = 20
 )
+
+// IDsShown is the most goroutine ids a finding shows in the text and HTML
+// reports: a classifier that feeds only them can set classify.Config.MaxIDs
+// to it and keep no more.
+const IDsShown = 20
 
 //go:embed html.tmpl
 var htmlText string
@@ -334,7 +338,7 @@ func row(i int, f *classify.Finding) groupRow {
 func makeCard(g groupRow, f *classify.Finding, src *classify.Source) card {
 	c := card{groupRow: g, Proven: f.Proven, WaitReason: Escape(f.WaitReason), Evidence: make([]classify.Evidence, len(f.Evidence)),
 		BlockedAt: loc(f.BlockedAt, src), CreatedAt: loc(f.CreatedAt, src), Unknown: Escape(f.Unknown),
-		Explanation: Escape(f.Explanation), Fix: Escape(f.Fix), Rule: Escape(f.Rule), IDs: ids(f.GoroutineIDs, maxIDsShown)}
+		Explanation: Escape(f.Explanation), Fix: Escape(f.Fix), Rule: Escape(f.Rule), IDs: ids(f, IDsShown)}
 	for i, e := range f.Evidence {
 		c.Evidence[i] = classify.Evidence{Kind: classify.EvidenceKind(Escape(string(e.Kind))), Detail: Escape(e.Detail)}
 	}

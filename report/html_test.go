@@ -355,3 +355,31 @@ func TestHTMLGoVersion(t *testing.T) {
 		t.Error("the caller's version is not shown")
 	}
 }
+
+// TestIDsOmitted: a finding whose id list the classifier cut still counts
+// every id the text and HTML reports do not print.
+func TestIDsOmitted(t *testing.T) {
+	c := classify.New(classify.Config{MaxIDs: IDsShown})
+	for i := range 60 {
+		c.Add(&stack.Goroutine{ID: int64(100 + i), State: "chan send", Count: 1,
+			Stack:     []stack.Frame{{Func: "main.send", File: "/src/main.go", Line: 9}},
+			CreatedBy: stack.Frame{Func: "main.start", File: "/src/main.go", Line: 4}, CreatorID: int64(1 + i%2)})
+	}
+	r := c.Report() // suspect: both creators are gone
+	if f := r.Findings[0]; len(f.GoroutineIDs) != IDsShown || f.IDsOmitted != 40 || f.Count != 60 {
+		t.Fatalf("finding: %d ids, %d omitted, count %d; want %d, 40, 60", len(f.GoroutineIDs), f.IDsOmitted, f.Count, IDsShown)
+	}
+	var text, page bytes.Buffer
+	if err := Text(&text, "dump", r, TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "100 101 102 103 104 105 106 107 108 109 ... (+50)") {
+		t.Errorf("the text report's ids:\n%s", text.String())
+	}
+	if err := HTML(&page, "dump", r, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(page.String(), "118 119 ... (&#43;40)</dd>") {
+		t.Errorf("the page's ids: %s", regexp.MustCompile(`<dd class="ids">[^<]*</dd>`).FindString(page.String()))
+	}
+}
