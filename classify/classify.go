@@ -9,6 +9,7 @@ package classify
 import (
 	"cmp"
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"regexp"
 	"slices"
@@ -75,10 +76,12 @@ type Classifier struct {
 	lastID int64
 }
 
-// startedBy is one goroutine whose creator is checked for a finished request.
+// startedBy is a run of goroutines of one group and one creator, whose
+// creator is checked for a finished request.
 type startedBy struct {
 	grp     *group
 	creator int64
+	n       int32 // goroutines in the run
 	// ancestor is set when tracebackancestors showed the creator serving
 	// a request.
 	ancestor bool
@@ -114,6 +117,9 @@ type group struct {
 	// creators are the distinct creator ids seen, up to MaxCreators.
 	creators map[int64]struct{}
 	outlived int // goroutines whose request is over
+	// lastStarted is 1 + the index of the group's last run in
+	// Classifier.started, 0 when it has none.
+	lastStarted int
 }
 
 // MaxCreators bounds the creator ids a finding counts.
@@ -190,8 +196,8 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 		}
 		c.requests[g.ID] = hasFrame(g.Stack, "net/http.serverHandler.ServeHTTP")
 	}
-	if e.class.IsLeak() && !g.Leaked && userStarted(g) && len(c.started) < maxStarted {
-		c.started = append(c.started, startedBy{grp: grp, creator: g.CreatorID, ancestor: servedRequest(g)})
+	if e.class.IsLeak() && !g.Leaked && userStarted(g) {
+		c.start(grp, g.CreatorID, servedRequest(g), n)
 	}
 	if c.cfg.KeepGoroutines {
 		c.gs = append(c.gs, member{id: g.ID, e: e, grp: grp, minutes: g.Minutes, count: n})
@@ -236,8 +242,25 @@ func (c *Classifier) eachID(fn func(int64)) {
 	}
 }
 
-// maxStarted bounds the goroutines kept for the outlived check.
+// maxStarted bounds the runs kept for the outlived check.
 const maxStarted = 1 << 20
+
+// start notes n goroutines of grp that creator started, for the outlived
+// check. A pool's or a loop's goroutines share a creator: when it is the
+// same as the group's last, they join its run instead of costing an entry
+// each.
+func (c *Classifier) start(grp *group, creator int64, ancestor bool, n int) {
+	if i := grp.lastStarted - 1; i >= 0 && i < len(c.started) {
+		if s := &c.started[i]; s.creator == creator && s.ancestor == ancestor && int64(s.n)+int64(n) <= math.MaxInt32 {
+			s.n += int32(n)
+			return
+		}
+	}
+	if len(c.started) < maxStarted && n <= math.MaxInt32 {
+		c.started = append(c.started, startedBy{grp: grp, creator: creator, n: int32(n), ancestor: ancestor})
+		grp.lastStarted = len(c.started)
+	}
+}
 
 func (g *group) addCreator(id int64) {
 	if g.creators == nil {

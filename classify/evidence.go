@@ -110,7 +110,7 @@ func (c *Classifier) outlived() {
 	for _, s := range c.started {
 		inHandler, live := c.requests[s.creator]
 		if (live && !inHandler) || (!live && s.ancestor) {
-			s.grp.outlived++
+			s.grp.outlived += int(s.n)
 		}
 	}
 	c.started = nil
