@@ -16,8 +16,8 @@ import (
 // the machine's module cache to fetch from; runs it; and adds the test
 // helper to a new module, which must pull in nothing else.
 func TestInstallFromProxy(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds leakhound from a proxy")
+	if testing.Short() || raceEnabled {
+		t.Skip("builds leakhound from a proxy in other processes")
 	}
 	git, err := exec.LookPath("git")
 	if err != nil {
@@ -94,6 +94,11 @@ func TestInstallFromProxy(t *testing.T) {
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	// Each released module builds alone, its tests too, from what it
+	// requires at the release.
+	for _, m := range rel.Modules {
+		run(filepath.Join(clone, m.Dir), gocmd, "list", "-deps", "-test", "./...")
+	}
 	run(home, gocmd, "install", "github.com/leakhound/leakhound/cmd/leakhound@latest", "github.com/leakhound/leakhound/cmd/leakvet@latest")
 	bin := filepath.Join(home, "bin", "leakhound")
 	if out := run(home, bin, "version"); out != "leakhound "+v+"\n" {
@@ -134,4 +139,15 @@ func goEnv(t *testing.T, gocmd, name string) string {
 		t.Fatal(err)
 	}
 	return string(out)
+}
+
+// TestVersionArgument: only a release version is taken, before anything
+// is read or written.
+func TestVersionArgument(t *testing.T) {
+	for _, v := range []string{"", "0.5.0", "v0.5", "v0.5.0+build", "latest"} {
+		_, err := Prepare(t.TempDir(), v)
+		if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "not a release version") {
+			t.Errorf("Prepare(%q): %v, want a usage error", v, err)
+		}
+	}
 }
