@@ -13,6 +13,9 @@
 // that answered 404 for the goroutineleak profile is not asked for it again
 // until it restarts or ProofRecheck has passed, which halves the requests
 // of each round of a fleet on older runtimes.
+//
+// Services that serve pprof over https with a private CA, or that want a
+// client certificate, are read with the client TLS.Client returns.
 package remote
 
 import (
@@ -446,7 +449,7 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 		if ctx.Err() == context.DeadlineExceeded {
 			return fmt.Errorf("%s: no complete answer within %v", u, f.opt.Timeout)
 		}
-		return fmt.Errorf("cannot read %s: %v", u, redactErr(unwrap(err)))
+		return fmt.Errorf("cannot read %s: %v%s", u, redactErr(unwrap(err)), tlsHint(err))
 	}
 	defer resp.Body.Close()
 	switch {
