@@ -87,8 +87,9 @@ const DefaultProofRecheck = 10 * time.Minute
 // keeps one per service, in the state it keeps for that service; the zero
 // Memory knows nothing. It is forgotten when a Fetch fails (the service
 // may come back as a new process), when the process that answers is
-// another (pprofstack.Process), and after Options.ProofRecheck. A Memory
-// is for one Fetch at a time.
+// another (pprofstack.Process; a profile that cannot tell, with no
+// mappings, leaves only the other two), and after Options.ProofRecheck. A
+// Memory is for one Fetch at a time.
 type Memory struct {
 	noProof bool
 	process string    // the process that answered 404

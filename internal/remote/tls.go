@@ -106,13 +106,17 @@ func tlsHint(err error) string {
 	case errors.As(err, &host):
 		return " (--pprof-server-name names the name to check it for)"
 	}
-	// The server's alerts come as text: TLS 1.3 says "certificate
-	// required", TLS 1.2 "bad certificate" or "handshake failure".
+	// The server's alerts come as text. TLS 1.3 says "certificate
+	// required" when none was sent; a TLS 1.2 server may say only
+	// "handshake failure", which has other causes too.
 	s := err.Error()
-	for _, alert := range []string{"certificate required", "bad certificate", "unknown certificate authority", "certificate unknown", "handshake failure"} {
+	for _, alert := range []string{"certificate required", "bad certificate", "unknown certificate authority", "certificate unknown", "certificate expired", "certificate revoked"} {
 		if strings.Contains(s, "remote error: tls: "+alert) {
 			return " (the service wants a client certificate it trusts: --pprof-cert-file, --pprof-key-file)"
 		}
+	}
+	if strings.Contains(s, "remote error: tls: handshake failure") {
+		return " (if the service wants a client certificate: --pprof-cert-file, --pprof-key-file)"
 	}
 	return ""
 }

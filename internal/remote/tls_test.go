@@ -2,6 +2,7 @@ package remote
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"log"
 	"net/http"
@@ -18,10 +19,15 @@ import (
 // tlsServer serves this process's net/http/pprof over https with cert;
 // with clients set, it asks for a client certificate that clients signed.
 func tlsServer(t *testing.T, cert *tlstest.Issued, clients *tlstest.CA) *httptest.Server {
+	return tlsServerUpTo(t, cert, clients, 0)
+}
+
+// tlsServerUpTo is tlsServer with a highest TLS version (0: the newest).
+func tlsServerUpTo(t *testing.T, cert *tlstest.Issued, clients *tlstest.CA, version uint16) *httptest.Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	srv := httptest.NewUnstartedServer(mux)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MaxVersion: version}
 	if clients != nil {
 		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 		srv.TLS.ClientCAs = clients.Pool()
@@ -106,7 +112,6 @@ func TestTLSClientCertificate(t *testing.T) {
 	ca := tlstest.NewCA(t, "pprof CA")
 	clients := tlstest.NewCA(t, "clients CA")
 	strangers := tlstest.NewCA(t, "strangers CA")
-	srv := tlsServer(t, ca.Server(t, "127.0.0.1"), clients)
 	caFile := tlstest.WriteFile(t, dir, "ca.pem", ca.PEM)
 	good := clients.Client(t, "leakhound")
 	bad := strangers.Client(t, "leakhound")
@@ -115,14 +120,24 @@ func TestTLSClientCertificate(t *testing.T) {
 	badCert := tlstest.WriteFile(t, dir, "stranger.pem", bad.CertPEM)
 	badKey := tlstest.WriteFile(t, dir, "stranger-key.pem", bad.KeyPEM)
 	secret := strings.TrimSpace(strings.Split(string(good.KeyPEM), "\n")[1])
-
-	if n, err := tlsFetch(t, srv, TLS{CAFile: caFile, CertFile: certFile, KeyFile: keyFile}); err != nil || n == 0 {
-		t.Errorf("with its certificate: %d goroutines, %v", n, err)
+	// TLS 1.2 refuses during the handshake, 1.3 at the first read.
+	for _, version := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		srv := tlsServerUpTo(t, ca.Server(t, "127.0.0.1"), clients, version)
+		name := tls.VersionName(version)
+		if n, err := tlsFetch(t, srv, TLS{CAFile: caFile, CertFile: certFile, KeyFile: keyFile}); err != nil || n == 0 {
+			t.Errorf("%s, with its certificate: %d goroutines, %v", name, n, err)
+		}
+		// TLS 1.2 tells only of a handshake failure, which has other
+		// causes too: the hint says "if".
+		want := map[uint16]string{
+			tls.VersionTLS12: "handshake failure (if the service wants a client certificate: --pprof-cert-file, --pprof-key-file)",
+			tls.VersionTLS13: "certificate required (the service wants a client certificate it trusts: --pprof-cert-file, --pprof-key-file)",
+		}[version]
+		_, err := tlsFetch(t, srv, TLS{CAFile: caFile})
+		oneLine(t, name+", no client certificate", err, srv, want)
+		_, err = tlsFetch(t, srv, TLS{CAFile: caFile, CertFile: badCert, KeyFile: badKey})
+		oneLine(t, name+", a client certificate it does not trust", err, srv, "wants a client certificate it trusts", secret)
 	}
-	_, err := tlsFetch(t, srv, TLS{CAFile: caFile})
-	oneLine(t, "no client certificate", err, srv, "(the service wants a client certificate it trusts: --pprof-cert-file, --pprof-key-file)")
-	_, err = tlsFetch(t, srv, TLS{CAFile: caFile, CertFile: badCert, KeyFile: badKey})
-	oneLine(t, "a client certificate it does not trust", err, srv, "wants a client certificate it trusts", secret)
 }
 
 // TestTLSClientRotation: a client certificate replaced in its files
@@ -185,6 +200,23 @@ func TestTLSFiles(t *testing.T) {
 		_, err := tc.tls.Client()
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("%+v: %v; want one line with %q", tc.tls, err, tc.want)
+		}
+	}
+}
+
+// TestTLSHint: a TLS 1.2 server's bare "handshake failure" may or may not
+// be about a client certificate, and the hint says so; other errors get
+// none.
+func TestTLSHint(t *testing.T) {
+	for msg, want := range map[string]string{
+		"remote error: tls: handshake failure":              "(if the service wants a client certificate",
+		"remote error: tls: certificate expired":            "(the service wants a client certificate it trusts",
+		"dial tcp 127.0.0.1:1: connect: connection refused": "",
+		"EOF": "",
+	} {
+		got := tlsHint(errors.New(msg))
+		if (want == "") != (got == "") || !strings.Contains(got, want) {
+			t.Errorf("tlsHint(%q) = %q, want %q", msg, got, want)
 		}
 	}
 }
