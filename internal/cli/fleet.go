@@ -37,7 +37,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "prometheus-token-file", "", "bearer token `file` for Prometheus, read at each request")
 	fs.StringVar(&f.user, "prometheus-user", "", "basic auth `user` for Prometheus")
 	fs.StringVar(&f.passwordFile, "prometheus-password-file", "", "basic auth password `file` for Prometheus")
-	fs.StringVar(&f.caFile, "prometheus-ca-file", "", "PEM `file` of the CA that signed Prometheus's certificate")
+	fs.StringVar(&f.caFile, "prometheus-ca-file", "", "PEM `file` of the CA that signed Prometheus's certificate (the instances': --pprof-ca-file)")
 	fs.IntVar(&f.maxTargets, "max-targets", fleet.DefaultMaxTargets, "with --prometheus, watch at most `n` targets")
 }
 

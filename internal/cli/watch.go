@@ -32,6 +32,7 @@ type target struct {
 	outages     int  // times it stopped answering and came back
 	noProof     bool // it has no goroutineleak profile
 	toldNoProof bool
+	memory      remote.Memory // so that a 404 for that profile is not asked again each round
 	// Of a target found through Prometheus (fleet.go): its job, its
 	// health in Prometheus's eyes, and whether it left Prometheus's list.
 	job, health string
@@ -240,6 +241,7 @@ func sample(e *env, a *analyzeFlags, opt remote.Options, t *target) (res *remote
 		}
 	}()
 	c := a.classifier(true)
+	opt.Memory = &t.memory
 	res, err = remote.Fetch(e.ctx, t.url, opt, c.Add)
 	if err != nil {
 		return nil, nil, err
