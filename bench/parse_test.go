@@ -34,18 +34,26 @@ func BenchmarkParse(b *testing.B) {
 				f(b)
 			})
 		}
-		run("leakhound", func(b *testing.B) {
-			for b.Loop() {
-				c := classify.New(classify.Config{})
-				p := stack.NewParser(bytes.NewReader(in), stack.Options{})
-				for p.Next() {
-					c.Add(p.Goroutine())
+		// leakhound keeps every goroutine id, as for JSON; leakhound-shown
+		// keeps the ids text and HTML print (analyze does so for them).
+		for _, v := range []struct {
+			name   string
+			maxIDs int
+		}{{"leakhound", 0}, {"leakhound-shown", report.IDsShown}} {
+			maxIDs := v.maxIDs
+			run(v.name, func(b *testing.B) {
+				for b.Loop() {
+					c := classify.New(classify.Config{MaxIDs: maxIDs})
+					p := stack.NewParser(bytes.NewReader(in), stack.Options{})
+					for p.Next() {
+						c.Add(p.Goroutine())
+					}
+					if p.Err() != nil || len(c.Report().Findings) == 0 {
+						b.Fatal("no findings", p.Err())
+					}
 				}
-				if p.Err() != nil || len(c.Report().Findings) == 0 {
-					b.Fatal("no findings", p.Err())
-				}
-			}
-		})
+			})
+		}
 		run("panicparse-fast", func(b *testing.B) {
 			for b.Loop() {
 				s, _, err := pp.ScanSnapshot(bytes.NewReader(in), io.Discard, &pp.Opts{})
