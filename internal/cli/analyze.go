@@ -59,6 +59,7 @@ type analyzeFlags struct {
 	timeout    time.Duration
 	maxBytes   int64
 	tls        remote.TLS   // how https services are reached
+	auth       remote.Auth  // the services' credentials
 	client     *http.Client // built from tls by check; nil when no TLS flag is given
 
 	srcOnce sync.Once
@@ -89,6 +90,10 @@ func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 	fs.StringVar(&a.tls.CertFile, "pprof-cert-file", "", "for https URLs, a PEM client certificate `file`, for services that ask for one (with --pprof-key-file)")
 	fs.StringVar(&a.tls.KeyFile, "pprof-key-file", "", "the PEM `file` of the key of --pprof-cert-file")
 	fs.StringVar(&a.tls.ServerName, "pprof-server-name", "", "for https URLs, check the services' certificates for this `name` instead of their address")
+	fs.StringVar(&a.auth.TokenFile, "pprof-token-file", "", "for URLs, a `file` holding a bearer token for the services, read at each request")
+	fs.StringVar(&a.auth.User, "pprof-user", "", "for URLs, a basic auth `user` for the services (with --pprof-password-file)")
+	fs.StringVar(&a.auth.PasswordFile, "pprof-password-file", "", "the `file` holding the password of --pprof-user, read at each request")
+	a.auth.Flags = "--pprof"
 	fs.Var(&a.limits, "limit", "raise or lower a bound on untrusted input, `NAME=N` (repeatable; negative turns it off): "+limitNames)
 	return fs
 }
@@ -107,6 +112,18 @@ func (a *analyzeFlags) check() error {
 	for _, c := range a.classes {
 		if classify.Lookup(classify.Class(c)) == nil {
 			return fmt.Errorf("--class %q: not a class; leakhound classes lists them", c)
+		}
+	}
+	if err := a.auth.Check(false); err != nil {
+		return err
+	}
+	// The secrets are read at each request, for rotation, and once now:
+	// a wrong file is told before any request.
+	for file, flag := range map[string]string{a.auth.TokenFile: "--pprof-token-file", a.auth.PasswordFile: "--pprof-password-file"} {
+		if file != "" {
+			if _, err := remote.ReadSecret(file, flag); err != nil {
+				return err
+			}
 		}
 	}
 	if a.tls != (remote.TLS{}) {
@@ -146,7 +163,7 @@ func (a *analyzeFlags) parseOptions(e *env) stack.Options {
 
 func (a *analyzeFlags) remoteOptions(e *env) remote.Options {
 	full := map[string]remote.Full{"auto": remote.FullAuto, "always": remote.FullAlways, "never": remote.FullNever}[a.full]
-	return remote.Options{Client: a.client, Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e), Proto: a.limits.proto}
+	return remote.Options{Client: a.client, Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e), Proto: a.limits.proto, Auth: a.auth}
 }
 
 // keep is the filter of --min-count, --min-minutes and --class. Proven

@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"os"
+	"path/filepath"
 	rpprof "runtime/pprof"
 	"strings"
 	"sync"
@@ -221,5 +222,59 @@ func TestPprofTLSFlags(t *testing.T) {
 	if code != ExitError || len(doc.Targets) != 1 || !strings.Contains(doc.Targets[0].LastErr, "cannot read "+srv.URL+"/debug/pprof/goroutine") ||
 		!strings.Contains(doc.Targets[0].LastErr, "--pprof-ca-file") {
 		t.Errorf("fleet with another CA: exit %d, %+v", code, doc.Targets)
+	}
+}
+
+// TestPprofAuthFlags: a fleet whose services want a bearer token is read
+// with --pprof-token-file, and analyze with --pprof-user; a wrong secret
+// is one line naming the service and the flags, quoting no secret; a
+// missing file is told before any request.
+func TestPprofAuthFlags(t *testing.T) {
+	dir := t.TempDir()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, basic := r.BasicAuth()
+		if r.Header.Get("Authorization") != "Bearer fleet-token" && !(basic && u == "ops" && p == "ops-pass") {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	write := func(name, s string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	tok, wrong, pw := write("token", "fleet-token\n"), write("wrong", "not-the-token"), write("pw", "ops-pass")
+
+	addr := strings.TrimPrefix(srv.URL, "http://")
+	body := fmt.Sprintf(`{"status":"success","data":{"activeTargets":[{"labels":{"job":"api","instance":%q},"scrapeUrl":"http://%s/metrics","health":"up"}]}}`, addr, addr)
+	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
+	defer prom.Close()
+	code, doc := watchJSON(t, func(round int) bool { return round < 2 }, "--prometheus", prom.URL, "--job", "api", "--pprof-token-file", tok)
+	if code == ExitError || len(doc.Targets) != 1 || doc.Targets[0].Samples != 2 || doc.Targets[0].Errors != 0 {
+		t.Errorf("fleet with a token: exit %d, %+v", code, doc.Targets)
+	}
+	code, doc = watchJSON(t, func(round int) bool { return false }, "--prometheus", prom.URL, "--job", "api", "--pprof-token-file", wrong)
+	if code != ExitError || len(doc.Targets) != 1 || !strings.Contains(doc.Targets[0].LastErr, "401 Unauthorized") ||
+		!strings.Contains(doc.Targets[0].LastErr, "--pprof-token-file") || strings.Contains(doc.Targets[0].LastErr, "not-the-token") {
+		t.Errorf("fleet with a wrong token: exit %d, %+v", code, doc.Targets)
+	}
+
+	code, out, errOut := run(t, "", "analyze", "--format", "json", "--pprof-user", "ops", "--pprof-password-file", pw, srv.URL)
+	if code == ExitError || !strings.Contains(out, `"input": "`+srv.URL) {
+		t.Errorf("analyze with a user: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, _, errOut = run(t, "", "analyze", "--pprof-token-file", filepath.Join(dir, "none"), srv.URL)
+	if code != ExitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "--pprof-token-file") {
+		t.Errorf("analyze with a missing token file: exit %d, %q", code, errOut)
+	}
+	code, _, errOut = run(t, "", "analyze", "--pprof-user", "ops", "--pprof-token-file", tok, srv.URL)
+	if code != ExitError || !strings.Contains(errOut, "at once") {
+		t.Errorf("analyze with a user and a token: exit %d, %q", code, errOut)
 	}
 }

@@ -70,6 +70,9 @@ type Options struct {
 	// Memory, when set, carries what Fetch learned of this service to
 	// the next Fetch of it: one Memory per service (see Memory).
 	Memory *Memory
+	// Auth is the services' credentials, added to every request; a URL
+	// with user:password@ takes none beside its own.
+	Auth Auth
 	// ProofRecheck is how long, with Memory, a service's 404 for the
 	// goroutineleak profile is believed while its process stays the
 	// same; 0 means DefaultProofRecheck, below 0 asks every time.
@@ -444,6 +447,14 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 	if err != nil {
 		return fmt.Errorf("%s: %v", u, redactErr(err))
 	}
+	if f.opt.Auth.Set() {
+		if err := f.opt.Auth.Check(req.URL.User != nil); err != nil {
+			return fmt.Errorf("%s: %v", u, err)
+		}
+		if err := f.opt.Auth.Apply(req); err != nil {
+			return err
+		}
+	}
 	f.res.URLs = append(f.res.URLs, u)
 	resp, err := f.opt.Client.Do(req)
 	if err != nil {
@@ -458,10 +469,14 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 		return &notFound{u}
 	case resp.StatusCode != http.StatusOK:
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		hint := ""
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			hint = " (check --pprof-token-file, --pprof-user or the URL's user:password@)"
+		}
 		// The body and the reason phrase are the service's to choose: the
 		// one quoted, the other left out, so that no escape sequence or
 		// newline from them reaches a terminal or a log line.
-		return fmt.Errorf("%s: %d %s: %s", u, resp.StatusCode, http.StatusText(resp.StatusCode), strconv.Quote(firstLine(msg)))
+		return fmt.Errorf("%s: %d %s: %s%s", u, resp.StatusCode, http.StatusText(resp.StatusCode), strconv.Quote(firstLine(msg)), hint)
 	}
 	whole := &counted{r: resp.Body}
 	body := &capped{r: whole, n: f.opt.MaxBytes}
