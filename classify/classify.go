@@ -696,12 +696,30 @@ func (r *Report) Keep(keep func(*Finding) bool) {
 	})
 	if len(drop) > 0 {
 		ids := make(map[int64]bool)
+		// Profile stacks have no ids: theirs go by class and verdict,
+		// when only dropped findings have that pair (so a --class
+		// filter drops them), and stay when a kept finding has it too.
+		type kind struct {
+			class   Class
+			verdict Verdict
+		}
+		dropped, kept := make(map[kind]bool), make(map[kind]bool)
 		for f := range drop {
 			for _, id := range f.GoroutineIDs {
 				ids[id] = true
 			}
+			dropped[kind{f.Class, f.Verdict}] = true
 		}
-		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool { return g.ID != 0 && ids[g.ID] })
+		for _, f := range r.Findings {
+			kept[kind{f.Class, f.Verdict}] = true
+		}
+		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool {
+			if g.ID == 0 {
+				k := kind{g.Class, g.Verdict}
+				return dropped[k] && !kept[k]
+			}
+			return ids[g.ID]
+		})
 	}
 	r.count()
 }

@@ -195,6 +195,27 @@ func TestGrouping(t *testing.T) {
 	}
 }
 
+// TestKeepProfileStacks: profile stacks carry no ids; Keep drops them by
+// class and verdict when a filter drops every finding of theirs.
+func TestKeepProfileStacks(t *testing.T) {
+	c := New(Config{KeepGoroutines: true})
+	for i, fn := range []string{"main.send", "main.recv", "main.send"} {
+		state := "chan send"
+		if fn == "main.recv" {
+			state = "chan receive"
+		}
+		c.Add(&stack.Goroutine{State: state, Count: 200 + i, Stack: []stack.Frame{{Func: stack.Func(fn), File: "/x.go", Line: 5 + i}}})
+	}
+	r := c.Report()
+	if len(r.Goroutines) != 3 || len(r.Findings) != 3 {
+		t.Fatalf("%d stacks, %d findings; want 3 and 3", len(r.Goroutines), len(r.Findings))
+	}
+	r.Keep(func(f *Finding) bool { return f.Class == SendNoReceiver })
+	if len(r.Goroutines) != 2 || r.Goroutines[0].Class != SendNoReceiver || r.Goroutines[1].Class != SendNoReceiver {
+		t.Errorf("after keeping send-no-receiver: %+v", r.Goroutines)
+	}
+}
+
 func TestConcreteFix(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "main.go")
