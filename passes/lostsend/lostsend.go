@@ -550,58 +550,6 @@ func repeats(send *chanuse.Op) bool {
 	return true
 }
 
-// bufferFor returns the number of goroutines a loop starts as source text
-// that is valid where the channel is made, or "" when it cannot tell.
-func bufferFor(pass *analysis.Pass, loop ast.Node, c *chanuse.Chan) string {
-	var n ast.Expr
-	switch l := loop.(type) {
-	case *ast.RangeStmt:
-		switch pass.TypesInfo.TypeOf(l.X).Underlying().(type) {
-		case *types.Slice, *types.Array, *types.Map:
-			return lenOf(pass, l.X, c)
-		case *types.Basic:
-			if types.Identical(pass.TypesInfo.TypeOf(l.X).Underlying(), types.Typ[types.String]) {
-				return ""
-			}
-			n = l.X // range over an integer
-		default:
-			return ""
-		}
-	case *ast.ForStmt:
-		// for i := 0; i < n; i++
-		init, ok := l.Init.(*ast.AssignStmt)
-		cond, ok2 := l.Cond.(*ast.BinaryExpr)
-		if !ok || !ok2 || len(init.Lhs) != 1 || cond.Op != token.LSS {
-			return ""
-		}
-		if lit, ok := init.Rhs[0].(*ast.BasicLit); !ok || lit.Value != "0" {
-			return ""
-		}
-		if id, ok := cond.X.(*ast.Ident); !ok || id.Name != init.Lhs[0].(*ast.Ident).Name {
-			return ""
-		}
-		if inc, ok := l.Post.(*ast.IncDecStmt); !ok || inc.Tok != token.INC {
-			return ""
-		}
-		n = cond.Y
-	}
-	if n == nil || !chanuse.DefinedBefore(pass.TypesInfo, n, c.Make.Pos()) {
-		return ""
-	}
-	return types.ExprString(n)
-}
-
-func lenOf(pass *analysis.Pass, x ast.Expr, c *chanuse.Chan) string {
-	if !chanuse.DefinedBefore(pass.TypesInfo, x, c.Make.Pos()) {
-		return ""
-	}
-	switch x.(type) {
-	case *ast.Ident, *ast.SelectorExpr:
-		return "len(" + types.ExprString(x) + ")"
-	}
-	return ""
-}
-
 // firstEarly returns the first exit that leaves the receive loop before
 // all results are in, leaving out those inside a select case that excused
 // accepts.
