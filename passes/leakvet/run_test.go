@@ -327,3 +327,22 @@ func TestShow(t *testing.T) {
 		}
 	}
 }
+
+// TestOnceEach: a goroutine that sends on a timeout and then its result
+// is one leak, reported once by whichever analyzer names it best, and a
+// send with a way out is never the one reported.
+func TestOnceEach(t *testing.T) {
+	out, errw, code := run(t, "--show", "all", "--format", "json", "./twice")
+	var r leakvet.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != leakvet.ExitFound {
+		t.Fatalf("exit %d, %v; stderr:\n%s", code, err, errw)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%d %s", f.Line, f.Analyzer))
+	}
+	want := []string{"20 lostsend", "42 doublesend", "55 doublesend"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

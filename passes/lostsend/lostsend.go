@@ -42,6 +42,14 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
+// Reports reports whether lostsend reports a send of gs on c: the
+// function that made c can leave without receiving while gs has yet to
+// send. Its finding then counts every send gs makes on c on one path, so
+// doublesend leaves such a goroutine to it: one leak, one finding.
+func Reports(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) bool {
+	return slices.ContainsFunc(check(pass, res, c), func(f *finding) bool { return f.send.Go == gs })
+}
+
 // A finding is one send a goroutine leaves blocked, before findings of
 // one goroutine are merged.
 type finding struct {
@@ -152,7 +160,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	counts := make(map[*chanuse.Go][]*chanuse.Op)
 	alts := make(map[*chanuse.Go][]*chanuse.Op)
 	for _, gs := range gos {
-		counts[gs] = sendChain(res, c, gs)
+		counts[gs] = SendChain(res, c, gs)
 		alts[gs] = altSends(res, c, gs, sends[gs])
 		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
 			senders += len(counts[gs])
@@ -290,13 +298,19 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		return f
 	}
 	size, sizeText := fmt.Sprint(senders), fmt.Sprintf("a buffer of %d", senders)
+	// The buffer the fix would need if this goroutine sent once.
+	onceText := fmt.Sprintf("a buffer of %d", senders-len(chain)+1)
 	if loop.Valid() {
 		size = bufferFor(pass, loop.Node(), c)
 		if size == "" {
 			sizeText = "a buffer as large as the number of goroutines"
+			if len(chain) > 1 {
+				sizeText = fmt.Sprintf("a buffer %d times as large as the number of goroutines", len(chain))
+			}
 		} else {
 			sizeText = "a buffer of " + size
 		}
+		onceText = sizeText
 		if len(chain) > 1 && size != "" {
 			size = fmt.Sprintf("%d*%s", len(chain), size)
 			sizeText = "a buffer of " + size
@@ -308,8 +322,13 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		for _, op := range chain {
 			lines = append(lines, fmt.Sprint(line(op.Node)))
 		}
-		f.d.Message = fmt.Sprintf("%s; the goroutine can send %d times on one path (lines %s), so give %s %s, or return after the send at line %s",
-			head, len(chain), strings.Join(lines, ", "), c.Name(), sizeText, lines[0])
+		f.d.Message = fmt.Sprintf("%s; the goroutine can send %d times on one path (lines %s), so give %s %s",
+			head, len(chain), strings.Join(lines, ", "), c.Name(), sizeText)
+		if len(chain) == 2 {
+			// A return after the first makes it send once on every
+			// path; it still needs a slot for when the owner is gone.
+			f.d.Message += fmt.Sprintf(", or return after the send at line %s and give it %s", lines[0], onceText)
+		}
 	}
 	if size != "" {
 		f.size = size
@@ -487,13 +506,15 @@ func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanu
 	return out
 }
 
-// sendChain returns the longest run of gs's sends on c that one pass
+// SendChain returns the longest run of gs's sends on c that one pass
 // through gs can make, in order: a goroutine whose timeout case sends and
-// does not return goes on to its result send.
-func sendChain(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) []*chanuse.Op {
+// does not return goes on to its result send. A send that is a select
+// case beside a timeout counts: with a buffer it completes, and takes a
+// slot the result then needs.
+func SendChain(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) []*chanuse.Op {
 	var ops []*chanuse.Op
 	for _, op := range c.Ops {
-		if op.Kind == chanuse.Send && op.Go == gs && op.Alone() && !op.Deferred {
+		if op.Kind == chanuse.Send && op.Go == gs && !op.Deferred {
 			ops = append(ops, op)
 		}
 	}

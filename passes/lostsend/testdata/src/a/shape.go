@@ -51,7 +51,7 @@ func sendsTwice(ctx context.Context, done <-chan struct{}, slow func() error) er
 	go func() {
 		select {
 		case <-time.After(time.Second):
-			errc <- context.DeadlineExceeded // want `the goroutine can send 2 times on one path \(lines 54, 57\), so give errc a buffer of 2, or return after the send at line 54`
+			errc <- context.DeadlineExceeded // want `the goroutine can send 2 times on one path \(lines 54, 57\), so give errc a buffer of 2, or return after the send at line 54 and give it a buffer of 1`
 		case <-done:
 		}
 		errc <- slow()
@@ -131,5 +131,25 @@ func errOrResult(ctx context.Context, get func() (int, error)) (int, error) {
 		return 0, nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
+	}
+}
+
+// offersThenSends offers a value for a second, then sends its result; the
+// owner may give up on ctx. With a buffer the offer completes at once and
+// takes a slot, so the result needs a second one.
+func offersThenSends(ctx context.Context, slow func() error) error {
+	errc := make(chan error)
+	go func() {
+		select {
+		case errc <- context.DeadlineExceeded:
+		case <-time.After(time.Second):
+		}
+		errc <- slow() // want `the goroutine can send 2 times on one path \(lines 144, 147\), so give errc a buffer of 2, or return after the send at line 144 and give it a buffer of 1`
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
