@@ -184,7 +184,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 			cc := clauseOf[n]
 			return cc != nil && signalled(cc)
 		}
-		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) }
+		signalRecv := signalledRecv(res, c, gs)
+		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) || signalRecv(n) }
 		walk, reached := pathFacts(pass, res, c, gs, send)
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
@@ -853,32 +854,9 @@ func sendsBy(c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
 // its other way out (errC <- err or done <- struct{}{}), so it does not
 // block on c.
 func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(*ast.CommClause) bool {
-	lit := gs.Lit
-	isSendOnC := sendsBy(c, gs)
-	signals := make(map[*chanuse.Chan]bool)
-	for _, d := range res.Chans {
-		if d == c || d.Body != c.Body {
-			continue
-		}
-		exclusive, any := true, false
-		for _, op := range d.Ops {
-			if op.Go != gs || (op.Kind != chanuse.Send && op.Kind != chanuse.Close) {
-				continue
-			}
-			any = true
-			// A deferred close runs when the goroutine ends, after any
-			// send (held-out round 8: defer close(end) first thing).
-			if !op.Deferred && chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC) {
-				exclusive = false
-			}
-		}
-		signals[d] = any && exclusive
-	}
+	signals := signalChans(res, c, gs, false)
 	return func(cc *ast.CommClause) bool {
-		for d, ok := range signals {
-			if !ok {
-				continue
-			}
+		for d := range signals {
 			for _, op := range d.Ops {
 				if op.Clause == cc && op.Kind == chanuse.Recv {
 					return true
@@ -887,6 +865,57 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func
 		}
 		return false
 	}
+}
+
+// signalledRecv returns a test for the owner's nodes that hold a receive,
+// outside any select, from a channel only gs sends to or closes, and only
+// where it can no longer reach a send on c: once that receive completes,
+// gs has gone its way without c (held-out round 17: `readBytesResult <- n`
+// on the path with no `done <- err`, and the test returns after it). Another
+// sender could have made the value, so gs must be the only one.
+func signalledRecv(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
+	var recvs []ast.Node
+	for d := range signalChans(res, c, gs, true) {
+		for _, op := range d.Ops {
+			if op.Kind == chanuse.Recv && op.Go == nil && op.Clause == nil {
+				recvs = append(recvs, op.Node)
+			}
+		}
+	}
+	return holds(recvs...)
+}
+
+// signalChans returns the owner's channels other than c that gs sends to
+// or closes only where it cannot go on to a send on c; with sole, only
+// those nothing but gs sends to or closes.
+func signalChans(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, sole bool) map[*chanuse.Chan]bool {
+	isSendOnC := sendsBy(c, gs)
+	signals := make(map[*chanuse.Chan]bool)
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body {
+			continue
+		}
+		exclusive, any := true, false
+		for _, op := range d.Ops {
+			if op.Kind != chanuse.Send && op.Kind != chanuse.Close {
+				continue
+			}
+			if op.Go != gs {
+				exclusive = exclusive && !sole
+				continue
+			}
+			any = true
+			// A deferred close runs when the goroutine ends, after any
+			// send (held-out round 8: defer close(end) first thing).
+			if !op.Deferred && chanuse.Reaches(res.CFG(gs.Lit.Body), op.Node, isSendOnC) {
+				exclusive = false
+			}
+		}
+		if any && exclusive {
+			signals[d] = true
+		}
+	}
+	return signals
 }
 
 // discardsPanics reports whether the goroutine gs defers a bare recover
