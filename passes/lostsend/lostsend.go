@@ -162,7 +162,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	for _, gs := range gos {
 		counts[gs] = SendChain(res, c, gs)
 		alts[gs] = altSends(res, c, gs, sends[gs])
-		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
+		// A goroutine started in a loop that also makes c is one per
+		// channel: it counts as started outside.
+		if l := chanuse.Loop(sends[gs].GoCursor(), c.Body); !l.Valid() || chanuse.Contains(l.Node(), c.Make) {
 			senders += len(counts[gs])
 		}
 	}
@@ -187,6 +189,13 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		signalRecv := signalledRecv(res, c, gs)
 		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) || signalRecv(n) }
 		walk, reached := pathFacts(pass, res, c, gs, send)
+		if mainFunc(pass, c.Owner) {
+			// A return from package main's main ends the process and
+			// every goroutine with it (held-out round 17: tailscale's
+			// stunstamp gives up on its DERP map fetch on SIGTERM).
+			r := reached
+			reached = func(e *chanuse.Exit) bool { return e.Return == nil && r(e) }
+		}
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
 			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit), exit))
@@ -300,7 +309,7 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 	}
 	size, sizeText := fmt.Sprint(senders), fmt.Sprintf("a buffer of %d", senders)
 	// The buffer the fix would need if this goroutine sent once.
-	onceText := fmt.Sprintf("a buffer of %d", senders-len(chain)+1)
+	onceText := fmt.Sprintf("a buffer of %d", max(senders-len(chain)+1, 1))
 	if loop.Valid() {
 		size = bufferFor(pass, loop.Node(), c)
 		if size == "" {
@@ -1167,6 +1176,12 @@ func isParam(fn ast.Node, obj types.Object) bool {
 		ft = f.Type
 	}
 	return ft != nil && ft.Pos() <= obj.Pos() && obj.Pos() < ft.End()
+}
+
+// mainFunc reports whether fn is package main's func main.
+func mainFunc(pass *analysis.Pass, fn ast.Node) bool {
+	d, ok := fn.(*ast.FuncDecl)
+	return ok && d.Recv == nil && d.Name.Name == "main" && pass.Pkg.Name() == "main"
 }
 
 // holds returns a test for the nodes that are or contain one of targets.

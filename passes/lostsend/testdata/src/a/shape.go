@@ -153,3 +153,27 @@ func offersThenSends(ctx context.Context, slow func() error) error {
 		return ctx.Err()
 	}
 }
+
+// stepsPerCase makes its channel on each pass, so each goroutine is the
+// only sender on its own: it sends twice on one path, and needs two slots
+// (held-out round 17, tailscale's TestNetstackTCPLoopback).
+func stepsPerCase(ctx context.Context, cases []int, read, write func(int) error) error {
+	for _, c := range cases {
+		steps := make(chan error)
+		go func() {
+			steps <- read(c) // want `the goroutine can send 2 times on one path \(lines 164, 165\), so give steps a buffer of 2, or return after the send at line 164 and give it a buffer of 1`
+			steps <- write(c)
+		}()
+		for range 2 {
+			select {
+			case err := <-steps:
+				if err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}

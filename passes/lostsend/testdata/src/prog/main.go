@@ -1,0 +1,38 @@
+// Command prog gives up on a fetch when signalled: main's return ends the
+// process, and the goroutine with it (held-out round 17, tailscale's
+// stunstamp).
+package main
+
+import (
+	"os"
+	"os/signal"
+)
+
+func fetch() int { return 1 }
+
+func main() {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt)
+	ch := make(chan int)
+	go func() { ch <- fetch() }()
+	select {
+	case <-sig:
+		return
+	case v := <-ch:
+		println(v)
+	}
+	go worker(sig)
+}
+
+// worker is not main: its return leaves the goroutine behind while the
+// program runs on.
+func worker(sig chan os.Signal) {
+	ch := make(chan int)
+	go func() { ch <- fetch() }() // want `when worker returns at line 34 through the <-sig case without receiving from ch`
+	select {
+	case <-sig:
+		return
+	case v := <-ch:
+		println(v)
+	}
+}
