@@ -12,6 +12,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
+	"golang.org/x/tools/go/types/typeutil"
 
 	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/passes/internal/category"
@@ -186,8 +187,8 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 			cc := clauseOf[n]
 			return cc != nil && signalled(cc)
 		}
-		signalRecv := signalledRecv(res, c, gs)
-		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) || signalRecv(n) }
+		signalRecv, shutdown := signalledRecv(res, c, gs), shutsDown(pass.TypesInfo, send)
+		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) || signalRecv(n) || shutdown(n) }
 		walk, reached := pathFacts(pass, res, c, gs, send)
 		if mainFunc(pass, c.Owner) {
 			// A return from package main's main ends the process and
@@ -1176,6 +1177,78 @@ func isParam(fn ast.Node, obj types.Object) bool {
 		ft = f.Type
 	}
 	return ft != nil && ft.Pos() <= obj.Pos() && obj.Pos() < ft.End()
+}
+
+// shutsDown returns a test for the owner's nodes that shut an
+// http.Server down (Shutdown or Close), when send is made only on an error
+// other than http.ErrServerClosed: once the owner has shut the server
+// down, Serve and ListenAndServe return just that error, so the goroutine
+// skips its send (held-out round 17: tailscale's api-proxy).
+func shutsDown(info *types.Info, send *chanuse.Op) func(ast.Node) bool {
+	never := func(ast.Node) bool { return false }
+	guarded := false
+	for cur := send.Cur; cur.Valid() && cur.Node() != send.Go.Lit; cur = cur.Parent() {
+		if is, ok := cur.Parent().Node().(*ast.IfStmt); ok && cur.Node() == is.Body && excludesServerClosed(info, is.Cond) {
+			guarded = true
+		}
+	}
+	if !guarded {
+		return never
+	}
+	return func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(m ast.Node) bool {
+			if _, ok := m.(*ast.FuncLit); ok || found {
+				return false
+			}
+			call, ok := m.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Shutdown" && sel.Sel.Name != "Close") {
+				return true
+			}
+			if fn, ok := info.Uses[sel.Sel].(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "net/http" {
+				if recv := fn.Signature().Recv(); recv != nil && types.TypeString(recv.Type(), nil) == "*net/http.Server" {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+}
+
+// excludesServerClosed reports whether cond holds only for an error other
+// than http.ErrServerClosed: one of its && terms is err != ErrServerClosed
+// or !errors.Is(err, ErrServerClosed).
+func excludesServerClosed(info *types.Info, cond ast.Expr) bool {
+	isClosed := func(x ast.Expr) bool {
+		sel, ok := ast.Unparen(x).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		v, ok := info.Uses[sel.Sel].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == "net/http" && v.Name() == "ErrServerClosed"
+	}
+	switch x := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.LAND:
+			return excludesServerClosed(info, x.X) || excludesServerClosed(info, x.Y)
+		case token.NEQ:
+			return isClosed(x.X) || isClosed(x.Y)
+		}
+	case *ast.UnaryExpr:
+		call, ok := ast.Unparen(x.X).(*ast.CallExpr)
+		if x.Op != token.NOT || !ok || len(call.Args) != 2 || !isClosed(call.Args[1]) {
+			return false
+		}
+		fn := typeutil.StaticCallee(info, call)
+		return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "errors" && fn.Name() == "Is"
+	}
+	return false
 }
 
 // mainFunc reports whether fn is package main's func main.
