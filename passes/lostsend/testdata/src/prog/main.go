@@ -6,6 +6,7 @@ package main
 import (
 	"os"
 	"os/signal"
+	"time"
 )
 
 func fetch() int { return 1 }
@@ -22,13 +23,26 @@ func main() {
 		println(v)
 	}
 	go worker(sig)
+	// The refreshers the loop starts are received in the loop; the
+	// receive above came before any of them.
+	tick := time.NewTicker(time.Minute)
+	for {
+		select {
+		case <-tick.C:
+			go func() { ch <- fetch() }()
+		case v := <-ch:
+			println(v)
+		case <-sig:
+			return
+		}
+	}
 }
 
 // worker is not main: its return leaves the goroutine behind while the
 // program runs on.
 func worker(sig chan os.Signal) {
 	ch := make(chan int)
-	go func() { ch <- fetch() }() // want `when worker returns at line 34 through the <-sig case without receiving from ch`
+	go func() { ch <- fetch() }() // want `when worker returns at line 48 through the <-sig case without receiving from ch`
 	select {
 	case <-sig:
 		return
