@@ -35,6 +35,7 @@ type WatchGroup struct {
 // WatchTarget is one watched service.
 type WatchTarget struct {
 	URL      string // without credentials
+	Job      string // the Prometheus job it was found in, if any
 	Input    string // what the last sample was
 	Samples  int
 	Errors   int
@@ -45,6 +46,46 @@ type WatchTarget struct {
 	// were proven first.
 	Groups []WatchGroup
 	Notes  []string
+}
+
+// WatchFleet is the fleet's part of a watch page, for targets found
+// through Prometheus: each leak told once across the instances that hold
+// it, the most goroutines held first.
+type WatchFleet struct {
+	Prometheus string // its URL, without credentials
+	Summary    string // the instances, in a line
+	Leaks      []FleetLeak
+	// AlertsFile is where the alerts the leaks name are defined.
+	AlertsFile string
+}
+
+// FleetLeak is one leak across a fleet as the page shows it: the same
+// class, blocking place and creation place in one job.
+type FleetLeak struct {
+	Job                  string
+	Class                classify.Class
+	Verdict              classify.Verdict
+	BlockedAt, CreatedAt classify.Location
+	// Count is the goroutines held on all Shares, Proven the part the
+	// runtime proved, Growth the gain over the watch, Growing how many
+	// instances grew in each of their last samples.
+	Count, Proven, Growth, Growing int
+	JobInstances                   int // instances of the job watched
+	Shares                         []FleetShare
+	Explanation, Fix               string
+	// Series and GroupSeries are the promleak series that count it, Alert
+	// the alert that fires on them.
+	Series, GroupSeries, Alert string
+	// History is Count at each round of the watch.
+	History []Point
+}
+
+// FleetShare is a fleet leak's part on one instance.
+type FleetShare struct {
+	URL                   string
+	Count, Proven, Growth int
+	Growing               bool
+	Restarts              int // its counts are since the last
 }
 
 // WatchOptions configure WatchHTML.
@@ -59,6 +100,11 @@ type WatchOptions struct {
 	// MaxTargets caps the services charted (0 means 40): a fleet of
 	// hundreds would make a page of megabytes. The first are charted.
 	MaxTargets int
+	// Fleet, when the targets came from Prometheus, heads the page.
+	Fleet *WatchFleet
+	// MaxLeaks caps the fleet leaks shown (0 means 24), MaxShares the
+	// instances listed per leak (0 means 10).
+	MaxLeaks, MaxShares int
 }
 
 //go:embed watch.tmpl
@@ -113,8 +159,15 @@ func WatchHTML(w io.Writer, targets []WatchTarget, opt WatchOptions) error {
 		p.MoreTargets = len(targets) - opt.MaxTargets
 		targets = targets[:opt.MaxTargets]
 	}
+	anchors := make(map[string]string, len(targets))
+	for i, t := range targets {
+		anchors[t.URL] = "t" + strconv.Itoa(i)
+	}
+	if opt.Fleet != nil {
+		p.Fleet = fleetOf(opt, anchors)
+	}
 	for _, t := range targets {
-		v := watchView{URL: Escape(t.URL), Input: Escape(t.Input), Samples: t.Samples, Errors: t.Errors, LastErr: Escape(t.LastErr)}
+		v := watchView{URL: Escape(t.URL), Job: Escape(t.Job), Input: Escape(t.Input), Samples: t.Samples, Errors: t.Errors, LastErr: Escape(t.LastErr)}
 		for _, r := range t.Restarts {
 			v.Restarts = append(v.Restarts, stamp(r))
 		}
@@ -152,17 +205,77 @@ func WatchHTML(w io.Writer, targets []WatchTarget, opt WatchOptions) error {
 	return err
 }
 
+// fleetOf lays out the fleet's section: the first leaks, each with its
+// chart and its first instances, linked to their sections on the page.
+func fleetOf(opt WatchOptions, anchors map[string]string) *fleetView {
+	if opt.MaxLeaks == 0 {
+		opt.MaxLeaks = 24
+	}
+	if opt.MaxShares == 0 {
+		opt.MaxShares = 10
+	}
+	f := opt.Fleet
+	v := &fleetView{Prometheus: Escape(f.Prometheus), Summary: Escape(f.Summary), Leaks: len(f.Leaks), AlertsFile: f.AlertsFile}
+	for i, l := range f.Leaks {
+		v.Held += l.Count
+		if i >= opt.MaxLeaks {
+			v.More++
+			continue
+		}
+		lv := leakView{Rank: i + 1, Job: Escape(l.Job), Class: Escape(string(l.Class)), Verdict: string(l.Verdict),
+			Blocked: place(l.BlockedAt), Created: place(l.CreatedAt),
+			Count: l.Count, Proven: l.Proven, Growth: l.Growth, Growing: l.Growing, On: len(l.Shares), Of: l.JobInstances,
+			Explanation: Escape(l.Explanation), Fix: Escape(l.Fix), Series: Escape(l.Series), GroupSeries: Escape(l.GroupSeries), Alert: Escape(l.Alert),
+			Chart: timeChart(l.History, nil, l.Growing > 0)}
+		for j, s := range l.Shares {
+			if j == opt.MaxShares {
+				lv.MoreShares = len(l.Shares) - j
+				break
+			}
+			lv.Shares = append(lv.Shares, shareView{URL: Escape(s.URL), Anchor: anchors[s.URL], Count: s.Count, Proven: s.Proven,
+				Growth: s.Growth, Growing: s.Growing, Restarts: s.Restarts})
+		}
+		v.List = append(v.List, lv)
+	}
+	return v
+}
+
 type watchPage struct {
 	CSS              template.CSS
 	Final            bool
 	Refresh          int
 	Started, Updated string
+	Fleet            *fleetView
 	Targets          []watchView
 	MoreTargets      int
 }
 
+type fleetView struct {
+	Prometheus, Summary string
+	Leaks, Held, More   int
+	List                []leakView
+	AlertsFile          string
+}
+
+type leakView struct {
+	Rank                                   int
+	Job, Class, Verdict, Blocked, Created  string
+	Count, Proven, Growth, Growing, On, Of int
+	Explanation, Fix, Series, GroupSeries  string
+	Alert                                  string
+	Chart                                  chart
+	Shares                                 []shareView
+	MoreShares                             int
+}
+
+type shareView struct {
+	URL, Anchor                     string
+	Count, Proven, Growth, Restarts int
+	Growing                         bool
+}
+
 type watchView struct {
-	URL, Input      string
+	URL, Job, Input string
 	Samples, Errors int
 	LastErr         string
 	Restarts        []string

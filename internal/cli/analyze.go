@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -57,6 +58,9 @@ type analyzeFlags struct {
 	fullBelow  int
 	timeout    time.Duration
 	maxBytes   int64
+	tls        remote.TLS   // how https services are reached
+	auth       remote.Auth  // the services' credentials
+	client     *http.Client // built from tls by check; nil when no TLS flag is given
 
 	srcOnce sync.Once
 	src     *classify.Source // safe for concurrent use
@@ -79,6 +83,14 @@ func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
 	fs.IntVar(&a.fullBelow, "full-below", 5000, "for URLs with --full=auto, ask for a full dump only below `n` goroutines")
 	fs.DurationVar(&a.timeout, "timeout", 30*time.Second, "for URLs, the time limit of each request")
 	fs.Int64Var(&a.maxBytes, "max-bytes", 256<<20, "for URLs, the size limit of each response")
+	fs.StringVar(&a.tls.CAFile, "pprof-ca-file", "", "for https URLs, the PEM `file` of the CA that signed the services' certificates, instead of the system's")
+	fs.StringVar(&a.tls.CertFile, "pprof-cert-file", "", "for https URLs, a PEM client certificate `file`, for services that ask for one (with --pprof-key-file)")
+	fs.StringVar(&a.tls.KeyFile, "pprof-key-file", "", "the PEM `file` of the key of --pprof-cert-file")
+	fs.StringVar(&a.tls.ServerName, "pprof-server-name", "", "for https URLs, check the services' certificates for this `name` instead of their address")
+	fs.StringVar(&a.auth.TokenFile, "pprof-token-file", "", "for URLs, a `file` holding a bearer token for the services, read at each request")
+	fs.StringVar(&a.auth.User, "pprof-user", "", "for URLs, a basic auth `user` for the services (with --pprof-password-file)")
+	fs.StringVar(&a.auth.PasswordFile, "pprof-password-file", "", "the `file` holding the password of --pprof-user, read at each request")
+	a.auth.Flags = "--pprof"
 	fs.Var(&a.limits, "limit", "raise or lower a bound on untrusted input, `NAME=N` (repeatable; negative turns it off): "+limitNames)
 	return fs
 }
@@ -98,6 +110,26 @@ func (a *analyzeFlags) check() error {
 		if classify.Lookup(classify.Class(c)) == nil {
 			return fmt.Errorf("--class %q: not a class; leakhound classes lists them", c)
 		}
+	}
+	if err := a.auth.Check(false); err != nil {
+		return err
+	}
+	// The secrets are read at each request, for rotation, and once now:
+	// a wrong file is told before any request.
+	for file, flag := range map[string]string{a.auth.TokenFile: "--pprof-token-file", a.auth.PasswordFile: "--pprof-password-file"} {
+		if file != "" {
+			if _, err := remote.ReadSecret(file, flag); err != nil {
+				return err
+			}
+		}
+	}
+	if a.tls != (remote.TLS{}) {
+		// The files are read now: a wrong one is told before any request.
+		c, err := a.tls.Client()
+		if err != nil {
+			return err
+		}
+		a.client = c
 	}
 	return nil
 }
@@ -128,7 +160,7 @@ func (a *analyzeFlags) parseOptions(e *env) stack.Options {
 
 func (a *analyzeFlags) remoteOptions(e *env) remote.Options {
 	full := map[string]remote.Full{"auto": remote.FullAuto, "always": remote.FullAlways, "never": remote.FullNever}[a.full]
-	return remote.Options{Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e), Proto: a.limits.proto}
+	return remote.Options{Client: a.client, Timeout: a.timeout, MaxBytes: a.maxBytes, Full: full, FullBelow: a.fullBelow, Parse: a.parseOptions(e), Proto: a.limits.proto, Auth: a.auth}
 }
 
 // keep is the filter of --min-count, --min-minutes and --class. Proven

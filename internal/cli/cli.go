@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -242,10 +243,19 @@ func (l *listFlag) Set(s string) error {
 	return nil
 }
 
-// Version is set by the linker for releases.
-var Version = "devel"
+// Version may be set by the linker; else the version go install built
+// (`go install ...@v0.5.0`) is told, and "devel" for a build from a
+// checkout.
+var Version = ""
 
 func version(e *env, args []string) int {
-	fmt.Fprintf(e.stdout, "leakhound %s\n", Version)
+	v := Version
+	if v == "" {
+		v = "devel"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+	}
+	fmt.Fprintf(e.stdout, "leakhound %s\n", v)
 	return ExitOK
 }

@@ -37,7 +37,7 @@ func (f *fleetFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.tokenFile, "prometheus-token-file", "", "bearer token `file` for Prometheus, read at each request")
 	fs.StringVar(&f.user, "prometheus-user", "", "basic auth `user` for Prometheus")
 	fs.StringVar(&f.passwordFile, "prometheus-password-file", "", "basic auth password `file` for Prometheus")
-	fs.StringVar(&f.caFile, "prometheus-ca-file", "", "PEM `file` of the CA that signed Prometheus's certificate")
+	fs.StringVar(&f.caFile, "prometheus-ca-file", "", "PEM `file` of the CA that signed Prometheus's certificate (the instances': --pprof-ca-file)")
 	fs.IntVar(&f.maxTargets, "max-targets", fleet.DefaultMaxTargets, "with --prometheus, watch at most `n` targets")
 }
 
@@ -63,7 +63,14 @@ type fleetSource struct {
 	// maxGone: pods come and go with every rollout, and a long watch must
 	// not keep each one's history for ever.
 	forgotten int
+	// history is each top fleet finding's count over the rounds, for
+	// --html; nil without it.
+	history *fleet.History
 }
+
+// maxFleetCharts bounds the fleet findings charted on the --html page,
+// and so those whose history is kept.
+const maxFleetCharts = 24
 
 // maxGone bounds the instances kept after they left Prometheus's list.
 var maxGone = 1000 // a variable for a test
@@ -253,28 +260,14 @@ func fleetInstancesText(w io.Writer, s *fleetSource, targets []*target, docs []w
 const maxInstanceNotes = 20
 
 // fleetView is the live terminal view of a fleet: the instances, then
-// the top fleet findings so far, one line each, from the same trackers
-// the final report reads.
-func fleetView(w io.Writer, a *analyzeFlags, s *fleetSource, targets []*target, top int, elapsed time.Duration) {
+// the top fleet findings so far, one line each: the findings the report
+// would give if the watch ended now.
+func fleetView(w io.Writer, s *fleetSource, targets []*target, fs []fleet.Finding, top int, elapsed time.Duration) {
 	fmt.Fprintf(w, "leakhound watch  %s elapsed  (Ctrl-C ends with the report)\n\n%s\n", elapsed.Round(time.Second), fleetSummary(s, targets))
 	if s.lastErr != "" {
 		fmt.Fprintf(w, "%s\n", report.Escape(s.lastErr))
 	}
-	var in []fleet.Instance
-	for _, t := range targets {
-		if t.gone || t.lastErr != nil {
-			continue
-		}
-		inst := fleet.Instance{Job: t.job, URL: t.shown}
-		for _, g := range t.tracker.Summary() {
-			if g.Leaking() && a.keep(g.Finding) {
-				inst.Groups = append(inst.Groups, fleet.Group{Finding: g.Finding, Growing: g.Growing, Growth: g.Growth})
-			}
-		}
-		in = append(in, inst)
-	}
-	fs := fleet.Aggregate(in)
-	fmt.Fprintf(w, "\n%s growing, waiting long or proven:\n", report.Plural(len(fs), "leak"))
+	fmt.Fprintf(w, "\n%s, the most goroutines held first:\n", report.Plural(len(fs), "leak"))
 	for i, f := range fs {
 		if i == top {
 			fmt.Fprintf(w, "  ... and %d more\n", len(fs)-i)
@@ -309,6 +302,38 @@ type fleetDoc struct {
 
 // fleetFindings renders the targets' reports as fleet findings: the
 // present instances' groups that leak and suspects, by job.
+// fleetNow is the fleet findings the watch would report if it ended now.
+func fleetNow(a *analyzeFlags, targets []*target) []fleet.Finding {
+	docs := make([]watched, len(targets))
+	for i, t := range targets {
+		if !t.gone {
+			docs[i], _ = watchedOf(a, t)
+		}
+	}
+	return fleetFindings(targets, docs)
+}
+
+// fleetPage is the fleet's section of the --html page.
+func fleetPage(s *fleetSource, targets []*target, fs []fleet.Finding) *report.WatchFleet {
+	p := &report.WatchFleet{Prometheus: s.shown, Summary: fleetSummary(s, targets), AlertsFile: fleet.AlertsFile}
+	if s.lastErr != "" {
+		p.Summary += "; " + s.lastErr
+	}
+	for _, f := range fs {
+		l := report.FleetLeak{Job: f.Job, Class: f.Class, Verdict: f.Verdict, BlockedAt: f.BlockedAt, CreatedAt: f.CreatedAt,
+			Count: f.Count, Proven: f.Proven, Growth: f.Growth, Growing: f.Growing, JobInstances: f.JobInstances,
+			Explanation: f.Explanation, Fix: f.Fix, Series: f.Series, GroupSeries: f.GroupSeries, Alert: f.Alert}
+		if s.history != nil {
+			l.History = s.history.Of(f)
+		}
+		for _, p := range f.PerInstance {
+			l.Shares = append(l.Shares, report.FleetShare{URL: p.URL, Count: p.Count, Proven: p.Proven, Growth: p.Growth, Growing: p.Growing, Restarts: p.Restarts})
+		}
+		p.Leaks = append(p.Leaks, l)
+	}
+	return p
+}
+
 func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 	var in []fleet.Instance
 	for i, t := range targets {

@@ -29,13 +29,13 @@ const benchTargets = 500
 // answers /api/v1/targets with them in Prometheus's format (the real
 // Prometheus is in TestFleetPrometheus; here it would only add its own
 // load to the two cores). A round asks for the targets, reads each one's
-// cheap profile (and its goroutineleak profile, absent here), classifies
-// and tracks it.
+// cheap profile (and, in the first round only, its goroutineleak profile,
+// absent here: remote.Memory), classifies and tracks it.
 //
 // It reports the time per round, the CPU leakhound spent per round (the
-// time also counts the replica process serving 1000 profile requests a
-// round on the same cores), the peak heap during the rounds above
-// the heap before them, and the heap that stays per target between rounds
+// time also counts the replica process serving 500 profile requests a
+// round, 1000 in the first, on the same cores), the peak heap during the
+// rounds above the heap before them, and the heap that stays per target between rounds
 // (its tracker and last report).
 //
 //	go test ./internal/cli -run XXX -bench FleetRound -benchtime 5x

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	rpprof "runtime/pprof"
 	"slices"
@@ -20,6 +21,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/report"
 )
 
 var (
@@ -321,7 +324,8 @@ func TestFleetPrometheus(t *testing.T) {
 		grow(round + 1)
 		return true
 	}
-	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom.base, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "1m")
+	page := filepath.Join(t.TempDir(), "fleet.html")
+	code, out, errOut := runRounds(t, next, "watch", "--prometheus", prom.base, "--job", "api", "--format", "json", "--interval", "1h", "--timeout", "1m", "--html", page)
 	var doc fleetWatchDoc
 	if os.Getenv("FLEET_DEBUG") != "" {
 		t.Logf("stderr:\n%s\nstdout:\n%s", errOut, out)
@@ -420,6 +424,55 @@ func TestFleetPrometheus(t *testing.T) {
 	if len(kinds) != 2 {
 		t.Errorf("fleet findings %+v: want the send and the receive leak", doc.Fleet)
 	}
+	checkFleetPage(t, page, doc, urls)
+}
+
+// checkFleetPage reads the --html page of a fleet watch: it tells each
+// leak of the JSON report once, with the same count and instances, each
+// instance linked to its section, and a chart of the leak over the rounds.
+func checkFleetPage(t *testing.T, file string, doc fleetWatchDoc, urls []string) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	if !strings.Contains(page, "the final report") || !strings.Contains(page, fmt.Sprintf("Fleet: %s holding", report.Plural(len(doc.Fleet), "leak"))) {
+		t.Fatalf("the page is not a final report of %d fleet leaks:\n%.2000s", len(doc.Fleet), page)
+	}
+	fleetPart, _, _ := strings.Cut(page, "<h2>Instances</h2>")
+	cards := strings.Split(fleetPart, `<div class="card fcard`)[1:]
+	for _, f := range doc.Fleet {
+		if f.BlockedAt.Func != "main.send.func1" && f.BlockedAt.Func != "main.receive.func1" {
+			continue
+		}
+		var mine []string
+		for _, c := range cards {
+			if strings.Contains(c, "  "+f.BlockedAt.Func+"</div>") {
+				mine = append(mine, c)
+			}
+		}
+		if len(mine) != 1 {
+			t.Errorf("%s is on %d cards of the page, want 1", f.BlockedAt.Func, len(mine))
+			continue
+		}
+		c := mine[0]
+		if want := fmt.Sprintf(`in job api: %s on 3 of 4 instances`, report.Plural(f.Count, "goroutine")); !strings.Contains(c, want) {
+			t.Errorf("%s: the card lacks %q:\n%s", f.BlockedAt.Func, want, c)
+		}
+		for _, u := range urls {
+			if !regexp.MustCompile(`<a href="#t\d+">` + regexp.QuoteMeta(u) + `</a>`).MatchString(c) {
+				t.Errorf("%s: the card does not link %s to its section", f.BlockedAt.Func, u)
+			}
+		}
+		if n := strings.Count(c, "since its restart"); n != 2 {
+			t.Errorf("%s: %d instances marked as restarted, want 2", f.BlockedAt.Func, n)
+		}
+		// The chart ends at the count the JSON reports.
+		if !strings.Contains(c, fmt.Sprintf(`text-anchor="end">%d</text>`, f.Count)) || !strings.Contains(c, "<polyline") {
+			t.Errorf("%s: no chart ending at %d:\n%s", f.BlockedAt.Func, f.Count, c)
+		}
+	}
+	browseFleet(t, b, len(doc.Fleet))
 }
 
 // TestFleetFollows changes what Prometheus lists between rounds: an
@@ -619,11 +672,11 @@ func TestFleetView(t *testing.T) {
 		targets = fl.refresh(e, targets)
 		sampleAll(e, &a, a.remoteOptions(e), targets, 4)
 	}
-	fleetView(&out, &a, fl, targets, 1, 3*time.Second)
+	fleetView(&out, fl, targets, fleetNow(&a, targets), 1, 3*time.Second)
 	for _, want := range []string{
 		"leakhound watch  3s elapsed",
 		"2 instances from " + prom.URL + ", 0 not answering,",
-		"2 leaks growing, waiting long or proven:\n",
+		"2 leaks, the most goroutines held first:\n",
 		fleetWord() + "  ",
 		"main.go:",
 		"on 2/2 (+18)\n", // one process on two ports: the same leak on both

@@ -139,43 +139,12 @@ const readCharts = `[...document.querySelectorAll("svg.tchart")].map(svg => {
 })`
 
 func browseWatch(t *testing.T, page []byte, samples int) {
-	if testing.Short() {
-		t.Skip("starts a browser")
-	}
-	if _, err := os.Stat(chromium); err != nil {
-		t.Skipf("no browser: %v", err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Write(page)
-	}))
-	defer srv.Close()
-	// Not t.Context: it ends before the cleanups, and the allocator must
-	// be closed by closeBrowser alone.
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	alloc, closeBrowser := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
-	defer closeBrowser()
-	tab, closeTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	defer closeTab()
-	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/watch.html"), chromedp.WaitVisible(chromedp.CSS("svg.tchart"))); err != nil {
-		t.Fatalf("loading the watch page: %v", err)
-	}
+	tab := openPage(t, page)
 	charts, err := chromedp.Run(tab, chromedp.Evaluate[[]chartSeen](readCharts))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if *updatePNG {
-		shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join("..", "..", "docs", "watch.png"), shot, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	shoot(t, tab, "watch.png")
 	if len(charts) < 2 || charts[0].InGroups {
 		t.Fatalf("%d charts, the first in a group: %+v; want the total's chart first, then the groups'", len(charts), charts)
 	}
@@ -194,5 +163,112 @@ func browseWatch(t *testing.T, page []byte, samples int) {
 	}
 	if growing == 0 {
 		t.Error("no chart marks the growing group")
+	}
+}
+
+// openPage shows page in Chromium, served from loopback, and returns its
+// tab once a chart is drawn; it skips the test where there is no browser.
+func openPage(t *testing.T, page []byte) context.Context {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("no browser: %v", err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write(page)
+	}))
+	t.Cleanup(srv.Close)
+	// Not t.Context: it ends before the cleanups, and the allocator must
+	// be closed by closeBrowser alone.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	alloc, closeBrowser := chromedp.NewExecAllocator(ctx, chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.NoFirstRun, chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900))
+	tab, closeTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
+	t.Cleanup(func() {
+		closeTab()
+		closeBrowser()
+		cancel()
+	})
+	if err := chromedp.Do(tab, chromedp.Navigate(srv.URL+"/watch.html"), chromedp.WaitVisible(chromedp.CSS("svg.tchart"))); err != nil {
+		t.Fatalf("loading the watch page: %v", err)
+	}
+	return tab
+}
+
+// shoot writes the tab's screenshot to docs/name with -update-png.
+func shoot(t *testing.T, tab context.Context, name string) {
+	if !*updatePNG {
+		return
+	}
+	shot, err := chromedp.Run(tab, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join("..", "..", "docs", name), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type fleetCardSeen struct {
+	Title     string
+	ChartW    float64
+	XAxis     float64
+	Points    int
+	Rows      int
+	Links     int
+	Dangling  []string // links to no element on the page
+	AboveTarg bool     // the card is above the first instance's section
+}
+
+const readFleet = `[...document.querySelectorAll(".fcard")].map(card => {
+	const svg = card.querySelector("svg.tchart");
+	const axis = svg && svg.querySelector("line.x-axis");
+	const line = svg && svg.querySelector("polyline.line");
+	const links = [...card.querySelectorAll("table.shares a")];
+	const first = document.querySelector("section.target");
+	return {
+		Title: card.querySelector("h3").textContent,
+		ChartW: svg ? svg.getBoundingClientRect().width : 0,
+		XAxis: axis ? axis.getBoundingClientRect().width : 0,
+		Points: line ? line.getAttribute("points").trim().split(/\s+/).length : 0,
+		Rows: card.querySelectorAll("table.shares tbody tr").length,
+		Links: links.length,
+		Dangling: links.filter(a => !document.getElementById(a.getAttribute("href").slice(1))).map(a => a.href),
+		AboveTarg: !!first && card.getBoundingClientRect().bottom <= first.getBoundingClientRect().top,
+	};
+})`
+
+// browseFleet draws a fleet watch's page in Chromium: leaks cards, each
+// with a drawn chart and its instances linked to sections of the page,
+// above the instances; following a link shows that instance.
+func browseFleet(t *testing.T, page []byte, leaks int) {
+	tab := openPage(t, page)
+	cards, err := chromedp.Run(tab, chromedp.Evaluate[[]fleetCardSeen](readFleet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shoot(t, tab, "watch-fleet.png")
+	if len(cards) != min(leaks, maxFleetCharts) {
+		t.Fatalf("%d fleet cards drawn, want %d", len(cards), min(leaks, maxFleetCharts))
+	}
+	for _, c := range cards {
+		if c.ChartW < 200 || c.XAxis < 100 || c.Points < 1 || c.Rows < 1 || c.Links < 1 || len(c.Dangling) > 0 || !c.AboveTarg {
+			t.Errorf("fleet card %q: chart %vpx wide, x axis %vpx, %d points, %d instances, %d links (dangling %q), above the instances %v",
+				c.Title, c.ChartW, c.XAxis, c.Points, c.Rows, c.Links, c.Dangling, c.AboveTarg)
+		}
+	}
+	// Following an instance's link brings its section into view.
+	const follow = `(() => {
+		const a = document.querySelector(".fcard table.shares a");
+		a.click();
+		const r = document.getElementById(a.getAttribute("href").slice(1)).getBoundingClientRect();
+		return r.top >= -1 && r.top < window.innerHeight;
+	})()`
+	shown, err := chromedp.Run(tab, chromedp.Evaluate[bool](follow))
+	if err != nil || !shown {
+		t.Errorf("following an instance's link: in view %v, %v", shown, err)
 	}
 }

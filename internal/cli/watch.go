@@ -32,6 +32,7 @@ type target struct {
 	outages     int  // times it stopped answering and came back
 	noProof     bool // it has no goroutineleak profile
 	toldNoProof bool
+	memory      remote.Memory // so that a 404 for that profile is not asked again each round
 	// Of a target found through Prometheus (fleet.go): its job, its
 	// health in Prometheus's eyes, and whether it left Prometheus's list.
 	job, health string
@@ -112,13 +113,17 @@ func watch(e *env, args []string) int {
 	tick := time.NewTicker(*interval)
 	defer tick.Stop()
 	start := time.Now()
+	if fl != nil && *htmlFile != "" {
+		fl.history = fleet.NewHistory(maxFleetCharts, maxTotals)
+	}
+	var leaks []fleet.Finding // the fleet's, after the last round
 	page := func(final bool) {
 		if *htmlFile == "" {
 			return
 		}
 		// A page that cannot be written is said once a round; the watch
 		// goes on.
-		if err := writeWatchHTML(*htmlFile, &a, targets, start, *interval, final); err != nil {
+		if err := writeWatchHTML(*htmlFile, &a, targets, fl, leaks, start, *interval, final); err != nil {
 			fmt.Fprintf(e.stderr, "leakhound watch: %s\n", report.Escape(err.Error()))
 		}
 	}
@@ -127,12 +132,18 @@ func watch(e *env, args []string) int {
 			targets = fl.refresh(e, targets)
 		}
 		sampleAll(e, &a, opt, targets, *parallel)
+		if fl != nil && (live || fl.history != nil) {
+			leaks = fleetNow(&a, targets)
+			if fl.history != nil {
+				fl.history.Observe(time.Now(), leaks)
+			}
+		}
 		page(false)
 		if fl != nil && !live && a.format == "text" {
 			fleetProgress(e.stderr, fl, targets, round)
 		} else if live && fl != nil {
 			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
-			fleetView(e.stdout, &a, fl, targets, *top, time.Since(start))
+			fleetView(e.stdout, fl, targets, leaks, *top, time.Since(start))
 		} else if live {
 			fmt.Fprint(e.stdout, "\x1b[H\x1b[2J")
 			view(e.stdout, targets, *top, time.Since(start), color)
@@ -230,6 +241,7 @@ func sample(e *env, a *analyzeFlags, opt remote.Options, t *target) (res *remote
 		}
 	}()
 	c := a.classifier(true)
+	opt.Memory = &t.memory
 	res, err = remote.Fetch(e.ctx, t.url, opt, c.Add)
 	if err != nil {
 		return nil, nil, err
@@ -389,41 +401,9 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 	code := ExitOK
 	var docs []watched
 	for _, t := range targets {
-		w := watched{URL: t.shown, Job: t.job, Health: t.health, Gone: t.gone, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}, NoProof: t.noProof}
-		if t.lastErr != nil {
-			w.LastErr = t.lastErr.Error()
-		}
+		w, r := watchedOf(a, t)
 		if t.samples == 0 && !t.gone {
 			code = ExitError
-		}
-		// The header counts what the last sample held; the findings are
-		// the groups that grew, waited long or were proven over the watch.
-		r := &classify.Report{Total: t.total}
-		reported := map[monitor.Key]bool{}
-		for _, g := range t.tracker.Groups() {
-			if !g.Leaking() || !a.keep(g.Finding) {
-				continue
-			}
-			reported[g.Key] = true
-			w.Groups = append(w.Groups, watchedGroup{g.Finding, g.Growing, g.Old, g.Growth, g.History})
-			r.Findings = append(r.Findings, g.Finding)
-			if g.Proven {
-				r.Leaks += g.Count
-			} else {
-				r.Suspects += g.Count
-			}
-		}
-		if _, last := t.tracker.Latest(); last != nil {
-			for _, f := range last.Findings {
-				switch {
-				case reported[monitor.KeyOf(f)] || !a.keep(f):
-				case f.Verdict == classify.Suspect || f.Verdict == classify.Leak:
-					w.Suspects = append(w.Suspects, f)
-				case f.Verdict == classify.Parked:
-					w.Parked += f.Count
-					w.ParkedGroups++
-				}
-			}
 		}
 		if (len(w.Groups) > 0 || len(w.Suspects) > 0) && code == ExitOK {
 			code = ExitLeaks
@@ -455,6 +435,46 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 		}
 	}
 	return code
+}
+
+// watchedOf is what the watch found on t so far: the groups that grew,
+// waited long or were proven, the suspects and the parked goroutines of
+// the last sample; and the report of those groups, for the text.
+func watchedOf(a *analyzeFlags, t *target) (watched, *classify.Report) {
+	w := watched{URL: t.shown, Job: t.job, Health: t.health, Gone: t.gone, Input: t.input, Samples: t.samples, Errors: t.errs, Restarts: t.tracker.Restarts(), Groups: []watchedGroup{}, NoProof: t.noProof}
+	if t.lastErr != nil {
+		w.LastErr = t.lastErr.Error()
+	}
+	// The header counts what the last sample held; the findings are
+	// the groups that grew, waited long or were proven over the watch.
+	r := &classify.Report{Total: t.total}
+	reported := map[monitor.Key]bool{}
+	for _, g := range t.tracker.Groups() {
+		if !g.Leaking() || !a.keep(g.Finding) {
+			continue
+		}
+		reported[g.Key] = true
+		w.Groups = append(w.Groups, watchedGroup{g.Finding, g.Growing, g.Old, g.Growth, g.History})
+		r.Findings = append(r.Findings, g.Finding)
+		if g.Proven {
+			r.Leaks += g.Count
+		} else {
+			r.Suspects += g.Count
+		}
+	}
+	if _, last := t.tracker.Latest(); last != nil {
+		for _, f := range last.Findings {
+			switch {
+			case reported[monitor.KeyOf(f)] || !a.keep(f):
+			case f.Verdict == classify.Suspect || f.Verdict == classify.Leak:
+				w.Suspects = append(w.Suspects, f)
+			case f.Verdict == classify.Parked:
+				w.Parked += f.Count
+				w.ParkedGroups++
+			}
+		}
+	}
+	return w, r
 }
 
 // maxSuspectLines bounds the suspects listed per target at the end.
@@ -511,16 +531,19 @@ func finishText(out io.Writer, t *target, w watched, r *classify.Report, color b
 // writeWatchHTML replaces file with the page of the watch so far: every
 // service's total and groups over time, the groups that grew, waited long
 // or were proven first.
-func writeWatchHTML(file string, a *analyzeFlags, targets []*target, start time.Time, interval time.Duration, final bool) error {
+func writeWatchHTML(file string, a *analyzeFlags, targets []*target, fl *fleetSource, leaks []fleet.Finding, start time.Time, interval time.Duration, final bool) error {
 	var ws []report.WatchTarget
 	for _, t := range targets {
-		w := report.WatchTarget{URL: t.shown, Input: t.input, Samples: t.samples, Errors: t.errs,
+		w := report.WatchTarget{URL: t.shown, Job: t.job, Input: t.input, Samples: t.samples, Errors: t.errs,
 			Restarts: t.tracker.Restarts(), Totals: t.totals}
 		if t.lastErr != nil {
 			w.LastErr = t.lastErr.Error()
 		}
 		if t.noProof {
 			w.Notes = append(w.Notes, noProofText)
+		}
+		if t.gone {
+			w.Notes = append(w.Notes, "gone from Prometheus's list: no longer watched")
 		}
 		var rest []report.WatchGroup
 		for _, g := range t.tracker.Groups() {
@@ -555,7 +578,10 @@ func writeWatchHTML(file string, a *analyzeFlags, targets []*target, start time.
 	}
 	slices.SortStableFunc(ws, func(x, y report.WatchTarget) int { return leaking(y) - leaking(x) })
 	var buf bytes.Buffer
-	opt := report.WatchOptions{Started: start, Updated: time.Now(), Final: final, Refresh: interval}
+	opt := report.WatchOptions{Started: start, Updated: time.Now(), Final: final, Refresh: interval, MaxLeaks: maxFleetCharts}
+	if fl != nil {
+		opt.Fleet = fleetPage(fl, targets, leaks)
+	}
 	if err := report.WatchHTML(&buf, ws, opt); err != nil {
 		return err
 	}

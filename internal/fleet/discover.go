@@ -88,6 +88,7 @@ type Discovery struct {
 	shown   string // the same without credentials
 	client  *http.Client
 	matcher selector
+	auth    remote.Auth
 }
 
 // New checks cfg and returns a Discovery. It reads the CA file now, and
@@ -115,16 +116,11 @@ func New(cfg Config) (*Discovery, error) {
 	if cfg.MaxTargets <= 0 {
 		cfg.MaxTargets = DefaultMaxTargets
 	}
-	if cfg.BasicPasswordFile != "" && cfg.BasicUser == "" {
-		return nil, errors.New("--prometheus-password-file needs --prometheus-user")
+	auth := remote.Auth{TokenFile: cfg.BearerTokenFile, User: cfg.BasicUser, PasswordFile: cfg.BasicPasswordFile, Flags: "--prometheus"}
+	if err := auth.Check(u.User != nil); err != nil {
+		return nil, fmt.Errorf("--prometheus: %v", err)
 	}
-	if u.User != nil && (cfg.BasicUser != "" || cfg.BearerTokenFile != "") {
-		return nil, errors.New("--prometheus: credentials in the URL and in flags at once; keep one")
-	}
-	if cfg.BasicUser != "" && cfg.BearerTokenFile != "" {
-		return nil, errors.New("--prometheus-user and --prometheus-token-file at once: Prometheus takes one")
-	}
-	d := &Discovery{cfg: cfg}
+	d := &Discovery{cfg: cfg, auth: auth}
 	if d.matcher, err = parseSelector(cfg.Match); err != nil {
 		return nil, fmt.Errorf("--match: %v", err)
 	}
@@ -164,7 +160,7 @@ func (d *Discovery) Targets(ctx context.Context) (ts []Target, warn []string, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("Prometheus %s: %v", d.shown, err)
 	}
-	if err := d.authorize(req); err != nil {
+	if err := d.auth.Apply(req); err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Accept", "application/json")
@@ -194,50 +190,6 @@ func (d *Discovery) Targets(ctx context.Context) (ts []Target, warn []string, er
 	}
 	ts, warn = c.done()
 	return ts, warn, nil
-}
-
-// authorize adds the configured credentials to req.
-func (d *Discovery) authorize(req *http.Request) error {
-	switch {
-	case d.cfg.BearerTokenFile != "":
-		tok, err := readSecret(d.cfg.BearerTokenFile, "--prometheus-token-file")
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-	case d.cfg.BasicUser != "":
-		pw := ""
-		if d.cfg.BasicPasswordFile != "" {
-			var err error
-			if pw, err = readSecret(d.cfg.BasicPasswordFile, "--prometheus-password-file"); err != nil {
-				return err
-			}
-		}
-		req.SetBasicAuth(d.cfg.BasicUser, pw)
-	}
-	return nil
-}
-
-// readSecret reads a token or password file; its content never goes into
-// an error.
-func readSecret(path, flag string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("%s: %v", flag, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, 64<<10+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("%s %s: %v", flag, path, err)
-	case len(b) > 64<<10:
-		return "", fmt.Errorf("%s %s: larger than 64 KiB, not a token", flag, path)
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" || strings.ContainsAny(s, "\r\n") {
-		return "", fmt.Errorf("%s %s: want one line", flag, path)
-	}
-	return s, nil
 }
 
 // Active is one active target as Prometheus lists it.

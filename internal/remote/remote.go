@@ -8,6 +8,14 @@
 // a full dump only below a threshold; above it the profile is the answer.
 // When the service has the goroutineleak profile (Go 1.26 with
 // GOEXPERIMENT=goroutineleakprofile, Go 1.27 on), its proof is merged in.
+//
+// A watch reads a service again and again; with Options.Memory, a service
+// that answered 404 for the goroutineleak profile is not asked for it again
+// until it restarts or ProofRecheck has passed, which halves the requests
+// of each round of a fleet on older runtimes.
+//
+// Services that serve pprof over https with a private CA, or that want a
+// client certificate, are read with the client TLS.Client returns.
 package remote
 
 import (
@@ -59,6 +67,60 @@ type Options struct {
 	// thousand goroutines, with how many were read and how many the
 	// service reported (0 when unknown).
 	Progress func(read, total int)
+	// Memory, when set, carries what Fetch learned of this service to
+	// the next Fetch of it: one Memory per service (see Memory).
+	Memory *Memory
+	// Auth is the services' credentials, added to every request; a URL
+	// with user:password@ takes none beside its own.
+	Auth Auth
+	// ProofRecheck is how long, with Memory, a service's 404 for the
+	// goroutineleak profile is believed while its process stays the
+	// same; 0 means DefaultProofRecheck, below 0 asks every time.
+	ProofRecheck time.Duration
+}
+
+// DefaultProofRecheck is how often a watch asks a service that had no
+// goroutineleak profile again, should its process not be seen to
+// restart: a redeploy on Go 1.27 brings the profile, and once in ten
+// minutes is one request in 60 at the default interval of 10 s.
+const DefaultProofRecheck = 10 * time.Minute
+
+// Memory is what Fetch remembers of one service between two fetches: that
+// it has no goroutineleak profile, and which process said so. A watch
+// keeps one per service, in the state it keeps for that service; the zero
+// Memory knows nothing. It is forgotten when a Fetch fails (the service
+// may come back as a new process), when the process that answers is
+// another (pprofstack.Process; a profile that cannot tell, with no
+// mappings, leaves only the other two), and after Options.ProofRecheck. A
+// Memory is for one Fetch at a time.
+type Memory struct {
+	noProof bool
+	process string    // the process that answered 404
+	since   time.Time // when it did
+}
+
+// ask says whether to ask for the goroutineleak profile of process now.
+func (m *Memory) ask(process string, now time.Time, recheck time.Duration) bool {
+	return m == nil || !m.noProof || m.process != process || now.Sub(m.since) >= recheck
+}
+
+// answered records what process said of its goroutineleak profile.
+func (m *Memory) answered(process string, has bool, now time.Time) {
+	if m == nil {
+		return
+	}
+	if has {
+		*m = Memory{}
+		return
+	}
+	*m = Memory{noProof: true, process: process, since: now}
+}
+
+// forget drops what was remembered.
+func (m *Memory) forget() {
+	if m != nil {
+		*m = Memory{}
+	}
 }
 
 // MaxRedirects is how many redirects a request follows, all within the
@@ -77,8 +139,9 @@ type Result struct {
 	Stacks int
 	Full   bool // a full dump was read (ids, wait minutes, created-by)
 	Proof  bool // the goroutineleak profile was available and merged
-	// NoProof is set when the service was asked for the goroutineleak
-	// profile and has none (see ProofHint).
+	// NoProof is set when the service has no goroutineleak profile (see
+	// ProofHint): it answered 404 to this Fetch, or, with
+	// Options.Memory, to an earlier one of the same process.
 	NoProof bool
 	// Process identifies the process that answered (see
 	// pprofstack.Process): a change between two fetches is a restart.
@@ -106,6 +169,9 @@ func Fetch(ctx context.Context, target string, opt Options, add func(*stack.Goro
 	}
 	if f.opt.FullBelow == 0 {
 		f.opt.FullBelow = 5000
+	}
+	if f.opt.ProofRecheck == 0 {
+		f.opt.ProofRecheck = DefaultProofRecheck
 	}
 	client := http.DefaultClient
 	if f.opt.Client != nil {
@@ -138,7 +204,13 @@ func Fetch(ctx context.Context, target string, opt Options, add func(*stack.Goro
 	}
 	base := strings.TrimSuffix(target, "/")
 	base = strings.TrimSuffix(base, "/debug/pprof")
-	return f.res, f.fetch(ctx, base+"/debug/pprof/", add)
+	if err := f.fetch(ctx, base+"/debug/pprof/", add); err != nil {
+		// A service that did not answer may come back as a new process,
+		// on a new runtime.
+		opt.Memory.forget()
+		return f.res, err
+	}
+	return f.res, nil
 }
 
 type fetcher struct {
@@ -170,13 +242,18 @@ func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Gorou
 
 	// The goroutineleak profile, when the service has it. At debug=2 it is
 	// a full dump with proven leaks marked; at debug=1 it lists only them.
+	// A process that said it has none is not asked again (Memory).
 	var leaked []*stack.Goroutine
-	if full {
+	now := time.Now()
+	switch {
+	case !f.opt.Memory.ask(process, now, f.opt.ProofRecheck):
+		f.res.NoProof = true
+	case full:
 		err = f.get(ctx, pprof+"goroutineleak?debug=2", func(r io.Reader) error {
 			f.res.Proof, f.res.Full, f.res.Stacks = true, true, 0
 			return f.dump(r, add)
 		})
-	} else {
+	default:
 		leaked, _, err = f.proto(ctx, pprof+"goroutineleak?debug=0")
 		f.res.Proof = err == nil
 	}
@@ -184,9 +261,13 @@ func (f *fetcher) fetch(ctx context.Context, pprof string, add func(*stack.Gorou
 	switch {
 	case errors.As(err, &nf):
 		f.res.Proof, f.res.NoProof = false, true
+		f.opt.Memory.answered(process, false, now)
 	case err != nil:
 		return err
-	case f.res.Full:
+	case f.res.Proof:
+		f.opt.Memory.answered(process, true, now)
+	}
+	if f.res.Full {
 		return nil
 	}
 
@@ -366,13 +447,21 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 	if err != nil {
 		return fmt.Errorf("%s: %v", u, redactErr(err))
 	}
+	if f.opt.Auth.Set() {
+		if err := f.opt.Auth.Check(req.URL.User != nil); err != nil {
+			return fmt.Errorf("%s: %v", u, err)
+		}
+		if err := f.opt.Auth.Apply(req); err != nil {
+			return err
+		}
+	}
 	f.res.URLs = append(f.res.URLs, u)
 	resp, err := f.opt.Client.Do(req)
 	if err != nil {
 		if ctx.Err() == context.DeadlineExceeded {
 			return fmt.Errorf("%s: no complete answer within %v", u, f.opt.Timeout)
 		}
-		return fmt.Errorf("cannot read %s: %v", u, redactErr(unwrap(err)))
+		return fmt.Errorf("cannot read %s: %v%s", u, redactErr(unwrap(err)), tlsHint(err))
 	}
 	defer resp.Body.Close()
 	switch {
@@ -380,10 +469,14 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 		return &notFound{u}
 	case resp.StatusCode != http.StatusOK:
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		hint := ""
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			hint = " (check --pprof-token-file, --pprof-user or the URL's user:password@)"
+		}
 		// The body and the reason phrase are the service's to choose: the
 		// one quoted, the other left out, so that no escape sequence or
 		// newline from them reaches a terminal or a log line.
-		return fmt.Errorf("%s: %d %s: %s", u, resp.StatusCode, http.StatusText(resp.StatusCode), strconv.Quote(firstLine(msg)))
+		return fmt.Errorf("%s: %d %s: %s%s", u, resp.StatusCode, http.StatusText(resp.StatusCode), strconv.Quote(firstLine(msg)), hint)
 	}
 	whole := &counted{r: resp.Body}
 	body := &capped{r: whole, n: f.opt.MaxBytes}

@@ -43,7 +43,7 @@ type Scenario struct {
 
 	// Start starts the goroutines and returns once Count of them are
 	// blocked in Func with reason Wait. It panics if they are not within
-	// 45 seconds, which means the scenario itself is broken.
+	// two minutes, which means the scenario itself is broken.
 	Start func()
 }
 
@@ -145,17 +145,23 @@ func add(d def) {
 // on their way there.
 func waitBlocked(name, fn, wait string, want int) {
 	// Generous: a loaded CI machine can take seconds to run a goroutine.
-	deadline := time.Now().Add(45 * time.Second)
+	const limit = 2 * time.Minute
+	deadline := time.Now().Add(limit)
+	// Each look stops the world for a dump: look often at first, then
+	// less, so that on a loaded machine the looking does not starve the
+	// goroutines it waits for.
+	pause := time.Millisecond
 	for {
 		n := countBlocked(fn, wait)
 		if n >= want {
 			return
 		}
 		if time.Now().After(deadline) {
-			panic(fmt.Sprintf("scenario %s: %d of %d goroutines blocked in %s [%s] after 45s; goroutines in it: %q",
-				name, n, want, fn, wait, headersIn(fn)))
+			panic(fmt.Sprintf("scenario %s: %d of %d goroutines blocked in %s [%s] after %v; goroutines in it: %q",
+				name, n, want, fn, wait, limit, headersIn(fn)))
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(pause)
+		pause = min(2*pause, 50*time.Millisecond)
 	}
 }
 
