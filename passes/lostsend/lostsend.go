@@ -165,7 +165,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		alts[gs] = altSends(res, c, gs, sends[gs])
 		// A goroutine started in a loop that also makes c is one per
 		// channel: it counts as started outside.
-		if l := chanuse.Loop(sends[gs].GoCursor(), c.Body); !l.Valid() || chanuse.Contains(l.Node(), c.Make) {
+		if l := chanuse.Loop(sends[gs].GoCursor(), c.Body); !l.Valid() || chanuse.Contains(l.Node(), c.Make) || startedOnce(pass.TypesInfo, gs, l) {
 			senders += len(counts[gs])
 		}
 	}
@@ -173,8 +173,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	for _, gs := range gos {
 		send := sends[gs]
 		loop := chanuse.Loop(send.GoCursor(), c.Body)
-		if loop.Valid() && chanuse.Contains(loop.Node(), c.Make) {
-			// A channel made on each pass has one goroutine per channel.
+		if loop.Valid() && (chanuse.Contains(loop.Node(), c.Make) || startedOnce(pass.TypesInfo, gs, loop)) {
+			// A channel made on each pass has one goroutine per channel;
+			// a goroutine started behind a flag set first, one in all.
 			loop = chanuse.Cursor{}
 		}
 		many := loop.Valid()
@@ -1254,6 +1255,93 @@ func excludesServerClosed(info *types.Info, cond ast.Expr) bool {
 		return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "errors" && fn.Name() == "Is"
 	}
 	return false
+}
+
+// startedOnce reports whether gs, started in loop, starts at most once:
+// its go statement is inside if !started { ... }, after a started = true
+// in that if, where started is a local declared before the loop and
+// nothing in the loop sets it to anything but true (held-out round 17:
+// tailscale's containerboot starts its proxies once, behind
+// startupTasksDone).
+func startedOnce(info *types.Info, gs *chanuse.Go, loop chanuse.Cursor) bool {
+	isTrue := func(x ast.Expr) bool {
+		id, ok := ast.Unparen(x).(*ast.Ident)
+		return ok && info.Uses[id] == types.Universe.Lookup("true")
+	}
+	// The blocks from the go statement out to the loop, each with its
+	// statement that holds the go statement.
+	type step struct {
+		block *ast.BlockStmt
+		child ast.Stmt
+	}
+	var chain []step
+	cur, ok := loop.FindNode(gs.Stmt)
+	for ; ok && cur.Node() != loop.Node(); cur = cur.Parent() {
+		block, isBlock := cur.Node().(*ast.BlockStmt)
+		if !isBlock {
+			continue
+		}
+		for _, st := range block.List {
+			if st.Pos() <= gs.Stmt.Pos() && gs.Stmt.End() <= st.End() {
+				chain = append(chain, step{block, st})
+				break
+			}
+		}
+		is, isIf := cur.Parent().Node().(*ast.IfStmt)
+		if !isIf || is.Body != block {
+			continue
+		}
+		flag := notFlag(info, is.Cond)
+		if flag == nil || flag.Pos() >= loop.Node().Pos() {
+			continue
+		}
+		// Set to true in the branch before the start, and never to
+		// anything else in the loop.
+		setFirst, resets := false, false
+		ast.Inspect(loop.Node(), func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok {
+				return true
+			}
+			for i, lhs := range as.Lhs {
+				l, ok := ast.Unparen(lhs).(*ast.Ident)
+				if !ok || info.ObjectOf(l) != flag {
+					continue
+				}
+				if as.Tok != token.ASSIGN || len(as.Rhs) != len(as.Lhs) || !isTrue(as.Rhs[i]) {
+					resets = true
+					continue
+				}
+				for _, s := range chain {
+					if as.End() <= s.child.Pos() && slices.Contains(s.block.List, ast.Stmt(as)) {
+						setFirst = true
+					}
+				}
+			}
+			return true
+		})
+		if setFirst && !resets {
+			return true
+		}
+	}
+	return false
+}
+
+// notFlag returns the local boolean variable x when cond is !x.
+func notFlag(info *types.Info, cond ast.Expr) *types.Var {
+	not, ok := ast.Unparen(cond).(*ast.UnaryExpr)
+	if !ok || not.Op != token.NOT {
+		return nil
+	}
+	id, ok := ast.Unparen(not.X).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || v.IsField() {
+		return nil
+	}
+	return v
 }
 
 // mainFunc reports whether fn is package main's func main.

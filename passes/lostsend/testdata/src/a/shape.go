@@ -177,3 +177,51 @@ func stepsPerCase(ctx context.Context, cases []int, read, write func(int) error)
 	}
 	return nil
 }
+
+// startsOnce starts its helper behind a flag it sets first: one goroutine,
+// however many passes the loop makes (held-out round 17, tailscale's
+// containerboot).
+func startsOnce(ctx context.Context, events <-chan int, helper func() error) error {
+	errs := make(chan error)
+	started := false
+	for {
+		select {
+		case <-events:
+			if !started {
+				started = true
+				go func() {
+					errs <- helper() // want `when startsOnce returns at line 199 through the ctx.Done\(\) case without receiving from errs; give errs a buffer of 1$`
+				}()
+			}
+		case err := <-errs:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// startsAgain clears its flag when the helper reports: a helper per
+// report, as many as the loop runs.
+func startsAgain(ctx context.Context, events <-chan int, helper func() error) error {
+	errs := make(chan error)
+	started := false
+	for {
+		select {
+		case <-events:
+			if !started {
+				started = true
+				go func() {
+					errs <- helper() // want `it is started on each pass of the unbounded loop at line 209, so no buffer fits`
+				}()
+			}
+		case err := <-errs:
+			if err != nil {
+				return err
+			}
+			started = false
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
