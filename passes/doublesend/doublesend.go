@@ -155,6 +155,10 @@ func returnEdit(pass *analysis.Pass, lit *ast.FuncLit, send *chanuse.Op) (analys
 	}
 	if send.Clause != nil {
 		if body := send.Clause.Body; len(body) > 0 {
+			switch body[len(body)-1].(type) {
+			case *ast.BranchStmt, *ast.ReturnStmt:
+				return analysis.TextEdit{}, false // a return there would never run
+			}
 			return after(body[len(body)-1])
 		}
 		return analysis.TextEdit{

@@ -120,3 +120,21 @@ func resultThenGiveUp(ctx context.Context, slow func() error) error {
 	}()
 	return <-errc
 }
+
+// offersThenContinues goes back round its loop after the offer: a return
+// added at the end of that case would never run, so there is no edit.
+func offersThenContinues(slow func() error) error {
+	errc := make(chan error)
+	go func() {
+		for i := 0; i < 3; i++ {
+			select {
+			case errc <- errSlow:
+				continue
+			case <-time.After(time.Second):
+			}
+			break
+		}
+		errc <- slow() // want `when it already sent on errc at line 131: .*; return after the send at line 131`
+	}()
+	return <-errc
+}
