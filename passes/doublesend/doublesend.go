@@ -65,12 +65,6 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 	if chanuse.Loop(sends[0].GoCursor(), c.Body).Valid() || chanuse.Loop(recv.Cur, c.Body).Valid() {
 		return // several goroutines or several receives
 	}
-	if lostsend.Reports(pass, res, c, g) {
-		// The function can also leave without receiving: lostsend's one
-		// finding names every send the goroutine makes on a path, and
-		// gives c a slot for each.
-		return
-	}
 	flow := res.CFG(g.Lit.Body)
 	for _, first := range sends {
 		// The second send is one with no way out; the first may be a
@@ -94,6 +88,12 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 		}
 		if second == nil {
 			continue
+		}
+		if lostsend.Reports(pass, res, c, g) {
+			// The function can also leave without receiving: lostsend's
+			// one finding names every send the goroutine makes on a
+			// path, and gives c a slot for each.
+			return
 		}
 		line := pass.Fset.Position(first.Pos()).Line
 		when := fmt.Sprintf("when it already sent on %s at line %d", c.Name(), line)
