@@ -8,6 +8,8 @@ package classify
 
 import (
 	"cmp"
+	"encoding/binary"
+	"math"
 	"math/bits"
 	"regexp"
 	"slices"
@@ -29,7 +31,15 @@ type Config struct {
 	// 0 means 5 minutes.
 	IOMinutes int
 	// KeepGoroutines fills Report.Goroutines with one entry per goroutine.
+	// It keeps every goroutine id in the findings too, whatever MaxIDs
+	// says: Report.Keep matches the entries to findings by id.
 	KeepGoroutines bool
+	// MaxIDs caps the goroutine ids each finding lists in GoroutineIDs, the
+	// first read kept; IDsOmitted counts the rest, and Count stays whole.
+	// 0 keeps every id. A report that prints a few ids a finding (text,
+	// HTML) need keep no more than it prints: each id kept costs 8 bytes
+	// and its share of the slice's growth.
+	MaxIDs int
 	// Concentration is the fewest goroutines parked at one place that count
 	// as evidence of a leak in a process of up to ten times as many; it
 	// scales with the process, up to ten times itself, since a large
@@ -55,15 +65,23 @@ type Classifier struct {
 	// started are the leak candidates whose creator may be such a
 	// connection, checked once every goroutine was read.
 	started []startedBy
-	// live holds the ids of every goroutine read, made on demand by
-	// abandoned once all were.
+	// live holds the creator ids that abandoned asks about and that are
+	// goroutines of the input, made on demand once all were read.
 	live map[int64]struct{}
+	// idLog holds every goroutine id read when MaxIDs cuts the findings'
+	// lists, for abandoned: each as the zigzag varint of its difference
+	// from the one before, a byte or two for the near-sequential ids of
+	// a dump instead of eight.
+	idLog  []byte
+	lastID int64
 }
 
-// startedBy is one goroutine whose creator is checked for a finished request.
+// startedBy is a run of goroutines of one group and one creator, whose
+// creator is checked for a finished request.
 type startedBy struct {
 	grp     *group
 	creator int64
+	n       int32 // goroutines in the run
 	// ancestor is set when tracebackancestors showed the creator serving
 	// a request.
 	ancestor bool
@@ -99,6 +117,9 @@ type group struct {
 	// creators are the distinct creator ids seen, up to MaxCreators.
 	creators map[int64]struct{}
 	outlived int // goroutines whose request is over
+	// lastStarted is 1 + the index of the group's last run in
+	// Classifier.started, 0 when it has none.
+	lastStarted int
 }
 
 // MaxCreators bounds the creator ids a finding counts.
@@ -116,6 +137,9 @@ type member struct {
 func New(cfg Config) *Classifier {
 	if cfg.IOMinutes == 0 {
 		cfg.IOMinutes = 5
+	}
+	if cfg.KeepGoroutines || cfg.MaxIDs < 0 {
+		cfg.MaxIDs = 0
 	}
 	c := &Classifier{
 		cfg:    cfg,
@@ -160,7 +184,7 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 		f.Proven += n
 	}
 	if g.ID != 0 {
-		f.GoroutineIDs = append(f.GoroutineIDs, g.ID)
+		c.addID(f, g.ID)
 	}
 	if g.CreatorID != 0 {
 		grp.addCreator(g.CreatorID)
@@ -172,16 +196,71 @@ func (c *Classifier) Add(g *stack.Goroutine) {
 		}
 		c.requests[g.ID] = hasFrame(g.Stack, "net/http.serverHandler.ServeHTTP")
 	}
-	if e.class.IsLeak() && !g.Leaked && userStarted(g) && len(c.started) < maxStarted {
-		c.started = append(c.started, startedBy{grp: grp, creator: g.CreatorID, ancestor: servedRequest(g)})
+	if e.class.IsLeak() && !g.Leaked && userStarted(g) {
+		c.start(grp, g.CreatorID, servedRequest(g), n)
 	}
 	if c.cfg.KeepGoroutines {
 		c.gs = append(c.gs, member{id: g.ID, e: e, grp: grp, minutes: g.Minutes, count: n})
 	}
 }
 
-// maxStarted bounds the goroutines kept for the outlived check.
+// addID lists id in f, or counts it as omitted past Config.MaxIDs; with
+// a cap, every id goes to the log abandoned reads.
+func (c *Classifier) addID(f *Finding, id int64) {
+	if c.cfg.MaxIDs == 0 {
+		f.GoroutineIDs = append(f.GoroutineIDs, id)
+		return
+	}
+	if len(f.GoroutineIDs) < c.cfg.MaxIDs {
+		f.GoroutineIDs = append(f.GoroutineIDs, id)
+	} else {
+		f.IDsOmitted++
+	}
+	c.idLog = binary.AppendVarint(c.idLog, id-c.lastID)
+	c.lastID = id
+}
+
+// eachID calls fn with the id of every goroutine read that had one.
+func (c *Classifier) eachID(fn func(int64)) {
+	if c.cfg.MaxIDs == 0 {
+		for _, g := range c.order {
+			for _, id := range g.f.GoroutineIDs {
+				fn(id)
+			}
+		}
+		return
+	}
+	var id int64
+	for b := c.idLog; len(b) > 0; {
+		d, n := binary.Varint(b)
+		if n <= 0 {
+			panic("classify: the id log is corrupt") // written only by addID
+		}
+		id += d
+		fn(id)
+		b = b[n:]
+	}
+}
+
+// maxStarted bounds the runs kept for the outlived check.
 const maxStarted = 1 << 20
+
+// start notes n goroutines of grp that creator started, for the outlived
+// check. A pool's or a loop's goroutines share a creator: when it is the
+// same as the group's last, they join its run instead of costing an entry
+// each.
+func (c *Classifier) start(grp *group, creator int64, ancestor bool, n int) {
+	if i := grp.lastStarted - 1; i >= 0 && i < len(c.started) {
+		if s := &c.started[i]; s.creator == creator && s.ancestor == ancestor && int64(s.n)+int64(n) <= math.MaxInt32 {
+			s.n += int32(n)
+			return
+		}
+	}
+	if len(c.started) < maxStarted && n <= math.MaxInt32 {
+		c.started = append(c.started, startedBy{grp: grp, creator: creator, n: int32(n), ancestor: ancestor})
+		grp.lastStarted = len(c.started)
+	}
+}
 
 func (g *group) addCreator(id int64) {
 	if g.creators == nil {
@@ -617,12 +696,30 @@ func (r *Report) Keep(keep func(*Finding) bool) {
 	})
 	if len(drop) > 0 {
 		ids := make(map[int64]bool)
+		// Profile stacks have no ids: theirs go by class and verdict,
+		// when only dropped findings have that pair (so a --class
+		// filter drops them), and stay when a kept finding has it too.
+		type kind struct {
+			class   Class
+			verdict Verdict
+		}
+		dropped, kept := make(map[kind]bool), make(map[kind]bool)
 		for f := range drop {
 			for _, id := range f.GoroutineIDs {
 				ids[id] = true
 			}
+			dropped[kind{f.Class, f.Verdict}] = true
 		}
-		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool { return g.ID != 0 && ids[g.ID] })
+		for _, f := range r.Findings {
+			kept[kind{f.Class, f.Verdict}] = true
+		}
+		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool {
+			if g.ID == 0 {
+				k := kind{g.Class, g.Verdict}
+				return dropped[k] && !kept[k]
+			}
+			return ids[g.ID]
+		})
 	}
 	r.count()
 }

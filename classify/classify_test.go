@@ -3,6 +3,7 @@ package classify
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -194,6 +195,27 @@ func TestGrouping(t *testing.T) {
 	}
 }
 
+// TestKeepProfileStacks: profile stacks carry no ids; Keep drops them by
+// class and verdict when a filter drops every finding of theirs.
+func TestKeepProfileStacks(t *testing.T) {
+	c := New(Config{KeepGoroutines: true})
+	for i, fn := range []string{"main.send", "main.recv", "main.send"} {
+		state := "chan send"
+		if fn == "main.recv" {
+			state = "chan receive"
+		}
+		c.Add(&stack.Goroutine{State: state, Count: 200 + i, Stack: []stack.Frame{{Func: stack.Func(fn), File: "/x.go", Line: 5 + i}}})
+	}
+	r := c.Report()
+	if len(r.Goroutines) != 3 || len(r.Findings) != 3 {
+		t.Fatalf("%d stacks, %d findings; want 3 and 3", len(r.Goroutines), len(r.Findings))
+	}
+	r.Keep(func(f *Finding) bool { return f.Class == SendNoReceiver })
+	if len(r.Goroutines) != 2 || r.Goroutines[0].Class != SendNoReceiver || r.Goroutines[1].Class != SendNoReceiver {
+		t.Errorf("after keeping send-no-receiver: %+v", r.Goroutines)
+	}
+}
+
 func TestConcreteFix(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "main.go")
@@ -258,5 +280,52 @@ func TestClassTable(t *testing.T) {
 	}
 	if len(Classes) != 18 {
 		t.Errorf("%d classes; adding one is fine, update docs/classes and this count", len(Classes))
+	}
+}
+
+// TestMaxIDs: a cap on the ids a finding lists keeps the first ones read,
+// counts the rest, and changes neither counts nor verdicts; KeepGoroutines
+// keeps them all, since Report.Keep matches goroutines to findings by id.
+func TestMaxIDs(t *testing.T) {
+	add := func(c *Classifier) {
+		for i := range 50 {
+			c.Add(&stack.Goroutine{ID: int64(100 + i), State: "chan send", Count: 1, Minutes: i % 7,
+				Stack:     []stack.Frame{{Func: "main.send", File: "/src/main.go", Line: 9}},
+				CreatedBy: stack.Frame{Func: "main.start", File: "/src/main.go", Line: 4}, CreatorID: int64(1 + i%3)})
+		}
+		for i := range 3 {
+			c.Add(&stack.Goroutine{ID: int64(10 + i), State: "chan receive", Count: 1,
+				Stack: []stack.Frame{{Func: "main.recv", File: "/src/main.go", Line: 20}}})
+		}
+		// A profile stack: a count and no ids.
+		c.Add(&stack.Goroutine{Count: 40, Stack: []stack.Frame{{Func: "runtime.gopark"}, {Func: "runtime.chansend1"},
+			{Func: "main.send", File: "/src/main.go", Line: 9}}, Partial: false})
+	}
+	full := New(Config{})
+	add(full)
+	want := full.Report()
+	cut := New(Config{MaxIDs: 5})
+	add(cut)
+	got := cut.Report()
+	if len(got.Findings) != len(want.Findings) || got.Total != want.Total || got.Suspects != want.Suspects || got.Parked != want.Parked {
+		t.Fatalf("cut report %+v, want the totals of %+v", got, want)
+	}
+	for i, f := range got.Findings {
+		w := want.Findings[i]
+		n := min(len(w.GoroutineIDs), 5)
+		if f.Count != w.Count || f.Verdict != w.Verdict || f.Class != w.Class || len(f.Evidence) != len(w.Evidence) {
+			t.Errorf("finding %d: %d %s %s %v, want %d %s %s %v", i, f.Count, f.Verdict, f.Class, f.Evidence, w.Count, w.Verdict, w.Class, w.Evidence)
+		}
+		if !slices.Equal(f.GoroutineIDs, w.GoroutineIDs[:n]) || f.IDsOmitted != len(w.GoroutineIDs)-n || w.IDsOmitted != 0 {
+			t.Errorf("finding %d (%s): ids %v, %d omitted; want %v, %d omitted", i, f.BlockedAt.Func, f.GoroutineIDs, f.IDsOmitted, w.GoroutineIDs[:n], len(w.GoroutineIDs)-n)
+		}
+	}
+	if f := find(got, "main.send"); f == nil || f.IDsOmitted != 45 || len(f.GoroutineIDs) != 5 || f.GoroutineIDs[0] != 100 {
+		t.Errorf("the 50 senders: %+v, want ids 100-104 listed and 45 omitted", f)
+	}
+	keep := New(Config{MaxIDs: 5, KeepGoroutines: true})
+	add(keep)
+	if f := find(keep.Report(), "main.send"); f == nil || len(f.GoroutineIDs) != 50 || f.IDsOmitted != 0 {
+		t.Errorf("with KeepGoroutines: %+v, want all 50 ids", f)
 	}
 }

@@ -110,10 +110,33 @@ func (c *Classifier) outlived() {
 	for _, s := range c.started {
 		inHandler, live := c.requests[s.creator]
 		if (live && !inHandler) || (!live && s.ancestor) {
-			s.grp.outlived++
+			s.grp.outlived += int(s.n)
 		}
 	}
 	c.started = nil
+}
+
+// findLive fills c.live with the creators, of the groups abandoned asks
+// about, that are goroutines of the input: one pass over the ids read,
+// holding only those creators, not a set of every goroutine.
+func (c *Classifier) findLive() {
+	want := make(map[int64]bool)
+	for _, g := range c.order {
+		if len(g.creators) >= minAbandoners && userCode(g.f.CreatedAt.Func) {
+			for id := range g.creators {
+				want[id] = true
+			}
+		}
+	}
+	c.live = make(map[int64]struct{})
+	if len(want) == 0 {
+		return
+	}
+	c.eachID(func(id int64) {
+		if want[id] {
+			c.live[id] = struct{}{}
+		}
+	})
 }
 
 // minAbandoners is how many distinct creators, all gone, make evidence:
@@ -128,12 +151,7 @@ func (c *Classifier) abandoned(grp *group) int {
 		return 0
 	}
 	if c.live == nil {
-		c.live = make(map[int64]struct{}, c.total)
-		for _, g := range c.order {
-			for _, id := range g.f.GoroutineIDs {
-				c.live[id] = struct{}{}
-			}
-		}
+		c.findLive()
 	}
 	for id := range grp.creators {
 		if _, ok := c.live[id]; ok {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -194,6 +195,55 @@ func TestOutlivedRequest(t *testing.T) {
 	if f := find(c.Report(), "main.lookup"); f == nil || f.Verdict != Parked {
 		t.Errorf("a goroutine of a request still running: %+v, want parked", f)
 	}
+
+	// Runs of one creator, broken by other creators and other groups,
+	// count each goroutine once: 5 of creator 7 (over), 3 of creator 9
+	// (still in its handler), then 4 more of 7.
+	c = New(Config{})
+	id := int64(100)
+	add := func(creator int64, n int) {
+		for range n {
+			c.Add(worker(id, creator))
+			c.Add(&stack.Goroutine{ID: id + 5000, State: "chan receive", Count: 1, CreatorID: creator,
+				Stack:     []stack.Frame{{Func: "main.other", File: "/src/main.go", Line: 50}},
+				CreatedBy: stack.Frame{Func: "main.handler", File: "/src/main.go", Line: 26}})
+			id++
+		}
+	}
+	add(7, 5)
+	add(9, 3)
+	add(7, 4)
+	c.Add(conn(7, false))
+	c.Add(conn(9, true))
+	r = c.Report()
+	for _, fn := range []string{"main.lookup", "main.other"} {
+		f := find(r, fn)
+		if f == nil || f.Count != 12 || f.Verdict != Suspect || len(f.Evidence) != 1 || !strings.Contains(f.Evidence[0].Detail, "these 9 goroutines started while serving") {
+			t.Errorf("%s: %+v, want 12 goroutines of which 9 outlived their request", fn, f)
+		}
+	}
+	if len(c.started) != 0 {
+		t.Errorf("%d runs kept after the report", len(c.started))
+	}
+	// A goroutine added after a report starts a new run.
+	c.Add(worker(id, 7))
+	if f := find(c.Report(), "main.lookup"); f == nil || f.Count != 13 {
+		t.Errorf("after one more goroutine: %+v", f)
+	}
+}
+
+// TestStartedRuns: goroutines of one group and creator cost one entry
+// of the outlived check, however many there are.
+func TestStartedRuns(t *testing.T) {
+	c := New(Config{})
+	for i := range 1000 {
+		c.Add(&stack.Goroutine{ID: int64(100 + i), State: "chan send", Count: 1, CreatorID: 1,
+			Stack:     []stack.Frame{{Func: stack.Func(fmt.Sprintf("main.w%d", i%3)), File: "/src/main.go", Line: 12 + i%3}},
+			CreatedBy: stack.Frame{Func: "main.start", File: "/src/main.go", Line: 25}})
+	}
+	if len(c.started) != 3 {
+		t.Errorf("%d entries for 1000 goroutines in 3 groups of one creator, want 3", len(c.started))
+	}
 }
 
 func find(r *Report, fn string) *Finding {
@@ -214,26 +264,37 @@ func TestAbandoned(t *testing.T) {
 			Stack:     []stack.Frame{{Func: "main.notify", File: "/src/main.go", Line: 12}},
 			CreatedBy: stack.Frame{Func: "main.handle", File: "/src/main.go", Line: 25}, CreatorID: creator}
 	}
-	alive := &stack.Goroutine{ID: 8, State: "select", Count: 1, Stack: []stack.Frame{{Func: "main.loop", File: "/src/main.go", Line: 40}}}
+	loop := func(id int64) *stack.Goroutine {
+		return &stack.Goroutine{ID: id, State: "select", Count: 1, Stack: []stack.Frame{{Func: "main.loop", File: "/src/main.go", Line: 40}}}
+	}
+	const far = 1 << 40
 	for _, tc := range []struct {
 		name string
 		gs   []*stack.Goroutine
 		want Verdict
 	}{
 		{"two creators, both gone", []*stack.Goroutine{worker(100, 7), worker(101, 8)}, Suspect},
-		{"two creators, one alive", []*stack.Goroutine{worker(100, 7), worker(101, 8), alive}, Parked},
+		{"two creators, one alive", []*stack.Goroutine{worker(100, 7), worker(101, 8), loop(8)}, Parked},
 		{"one creator, gone", []*stack.Goroutine{worker(100, 7), worker(101, 7)}, Parked},
+		// The live creator is the last of its group, past any cap of the
+		// listed ids, and far from the ids around it.
+		{"one alive, listed last", []*stack.Goroutine{loop(3), loop(far + 5), worker(100, 7), worker(101, far), loop(-2), loop(far)}, Parked},
+		{"both gone, ids far apart", []*stack.Goroutine{loop(3), loop(far + 5), worker(-100, 7), worker(101, far), loop(far - 1)}, Suspect},
 	} {
-		c := New(Config{})
-		for _, g := range tc.gs {
-			c.Add(g)
-		}
-		f := find(c.Report(), "main.notify")
-		if f.Verdict != tc.want {
-			t.Errorf("%s: %s %+v, want %s", tc.name, f.Verdict, f.Evidence, tc.want)
-		}
-		if tc.want == Suspect && (len(f.Evidence) != 1 || f.Evidence[0].Kind != Abandoned) {
-			t.Errorf("%s: evidence %+v, want abandoned", tc.name, f.Evidence)
+		// Cutting the findings' id lists changes no verdict: every id
+		// read still counts as alive.
+		for _, maxIDs := range []int{0, 1, 2} {
+			c := New(Config{MaxIDs: maxIDs})
+			for _, g := range tc.gs {
+				c.Add(g)
+			}
+			f := find(c.Report(), "main.notify")
+			if f.Verdict != tc.want {
+				t.Errorf("%s, MaxIDs %d: %s %+v, want %s", tc.name, maxIDs, f.Verdict, f.Evidence, tc.want)
+			}
+			if tc.want == Suspect && (len(f.Evidence) != 1 || f.Evidence[0].Kind != Abandoned) {
+				t.Errorf("%s, MaxIDs %d: evidence %+v, want abandoned", tc.name, maxIDs, f.Evidence)
+			}
 		}
 	}
 }

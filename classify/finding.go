@@ -92,11 +92,14 @@ type Finding struct {
 	// Proven is how many of Count the runtime proved leaked: all of them
 	// or none, since proven and unproven goroutines at one place are
 	// separate findings.
-	Proven       int      `json:"proven"`
-	GoroutineIDs []int64  `json:"goroutine_ids"`
-	MaxMinutes   int      `json:"max_minutes"`
-	BlockedAt    Location `json:"blocked_at"`
-	CreatedAt    Location `json:"created_at"`
+	Proven       int     `json:"proven"`
+	GoroutineIDs []int64 `json:"goroutine_ids"`
+	// IDsOmitted is how many of their ids GoroutineIDs leaves out, cut by
+	// Config.MaxIDs; 0 when it lists every id the input gave.
+	IDsOmitted int      `json:"goroutine_ids_omitted,omitempty"`
+	MaxMinutes int      `json:"max_minutes"`
+	BlockedAt  Location `json:"blocked_at"`
+	CreatedAt  Location `json:"created_at"`
 	// CreatedByGoroutine is the id of the goroutine that ran the go
 	// statement when one goroutine started them all; 0 when unknown or
 	// when Creators says more did.

@@ -57,11 +57,18 @@ type sourceFile struct {
 
 // Line returns line n of file, without surrounding space.
 func (s *Source) Line(file string, n int) (string, bool) {
+	l, ok := s.Indented(file, n)
+	return strings.TrimSpace(l), ok
+}
+
+// Indented returns line n of file with its indentation as written, tabs
+// included, and without trailing space: for showing code in its shape.
+func (s *Source) Indented(file string, n int) (string, bool) {
 	lines := s.linesTo(file, n)
 	if n < 1 || n > len(lines) {
 		return "", false
 	}
-	return strings.TrimSpace(lines[n-1]), true
+	return strings.TrimRight(lines[n-1], " \t"), true
 }
 
 // lines returns the lines of file, as many as the caps allow, for the

@@ -160,3 +160,34 @@ func TestSourceCache(t *testing.T) {
 		t.Errorf("after eviction: %q, %v", l, ok)
 	}
 }
+
+// TestSourceIndented: Indented keeps a line's leading tabs and spaces and
+// drops only trailing space and the line ending; Line trims both sides.
+func TestSourceIndented(t *testing.T) {
+	path := write(t, filepath.Join(t.TempDir(), "a.go"), "package a\n\nfunc f() {\n\tselect {\n\t\tcase <-ch: \t\r\n    x := 1\n}\n")
+	s := &Source{UseDumpPaths: true}
+	for _, tc := range []struct {
+		n              int
+		indented, line string
+	}{
+		{1, "package a", "package a"},
+		{2, "", ""},
+		{4, "\tselect {", "select {"},
+		{5, "\t\tcase <-ch:", "case <-ch:"},
+		{6, "    x := 1", "x := 1"},
+	} {
+		if got, ok := s.Indented(path, tc.n); !ok || got != tc.indented {
+			t.Errorf("Indented line %d = %q, %v; want %q", tc.n, got, ok, tc.indented)
+		}
+		if got, ok := s.Line(path, tc.n); !ok || got != tc.line {
+			t.Errorf("Line %d = %q, %v; want %q", tc.n, got, ok, tc.line)
+		}
+	}
+	if got, ok := s.Indented(path, 99); ok {
+		t.Errorf("line 99 of a 7-line file: %q", got)
+	}
+	var none *Source
+	if _, ok := none.Indented(path, 1); ok {
+		t.Error("a nil Source read a line")
+	}
+}

@@ -31,6 +31,32 @@ func realistic(n int) []byte {
 	return gz(p.bytes())
 }
 
+// lineHeavy is an uncompressed profile whose bulk is Line and Label
+// messages: 20000 locations of four inlined lines each, and 10000 samples
+// of 8 labels each, so that reading those two messages is most of the work.
+func lineHeavy() []byte {
+	p := newProf("goroutine").mapping(1, "/bin/server")
+	for i := 1; i <= 2000; i++ {
+		p.function(uint64(i), fmt.Sprintf("example.com/server/pkg%d.f%d", i%40, i), fmt.Sprintf("/src/server/pkg%d/file%d.go", i%40, i%7))
+	}
+	for i := 1; i <= 20000; i++ {
+		f := int64(1 + i%2000)
+		p.location(uint64(i), [2]int64{f, int64(i % 900)}, [2]int64{1 + (f+1)%2000, 12}, [2]int64{1 + (f+2)%2000, 130}, [2]int64{1 + (f+3)%2000, 7})
+	}
+	labels := make([][2]string, 8)
+	for j := range labels {
+		labels[j] = [2]string{fmt.Sprintf("key%d", j), fmt.Sprintf("value%d", j)}
+	}
+	for s := 0; s < 10000; s++ {
+		locs := make([]uint64, 8)
+		for j := range locs {
+			locs[j] = uint64(1 + (s*7+j*2503)%20000)
+		}
+		p.labeled(1, labels, locs...)
+	}
+	return p.bytes()
+}
+
 // BenchmarkDecode reads a realistic profile and the hostile corpus. On
 // the hostile inputs, B/op and the peak heap (peak-MB) stay near the
 // input's size whatever the profile declares: google/pprof/profile alone
@@ -39,7 +65,7 @@ func BenchmarkDecode(b *testing.B) {
 	inputs := []struct {
 		name string
 		in   []byte
-	}{{"realistic-100k", realistic(100000)}}
+	}{{"realistic-100k", realistic(100000)}, {"lines-labels", lineHeavy()}}
 	for _, name := range []string{"empty-samples.pb.gz", "many-samples.pb.gz", "deep-stack.pb.gz", "many-frames.pb.gz", "wide-location.pb.gz", "bomb.pb.gz", "zeros.pb.gz", "missing-location.pb"} {
 		in, err := os.ReadFile(filepath.Join("..", "testdata", "hostile", name))
 		if err != nil {

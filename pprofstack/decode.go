@@ -597,36 +597,16 @@ func (d *decoder) locationTable() error {
 // line reads a Line message of location loc: the function's index and
 // the line number.
 func (d *decoder) line(w *walker, f *field, loc int) (int32, int, error) {
-	lw := w.sub(f, "line of location", loc+1)
-	var lf field
-	var fn uint64
-	var n int64
-	for {
-		ok, err := lw.next(&lf)
-		if err != nil {
-			return 0, 0, err
-		}
-		if !ok {
-			break
-		}
-		switch lf.num {
-		case 1, 2:
-			if err := lw.want(&lf, wireVarint); err != nil {
-				return 0, 0, err
-			}
-			if lf.num == 1 {
-				fn = lf.v
-			} else {
-				n = int64(lf.v)
-			}
-		}
+	fn, n, lw, err := d.varintPair(w, f, "line of location", loc+1, "")
+	if err != nil {
+		return 0, 0, err
 	}
 	i, ok := d.fnIdx[fn]
 	if !ok {
 		return 0, 0, lw.errorf(0, "function %d, which the profile does not define", fn)
 	}
-	if n < 0 || n > math.MaxInt32 {
-		return 0, 0, lw.errorf(0, "line number %d", n)
+	if int64(n) < 0 || n > math.MaxInt32 {
+		return 0, 0, lw.errorf(0, "line number %d", int64(n))
 	}
 	return i, int(n), nil
 }
@@ -775,32 +755,43 @@ func (d *decoder) sampleList(p *Profile, keep bool) error {
 
 // label reads a Label message: its key and string value, as indices.
 func (d *decoder) label(w *walker, f *field, sample int) (key, str int64, err error) {
-	lw := w.sub(f, "label of sample", sample+1)
-	var lf field
+	k, v, _, err := d.varintPair(w, f, "label of sample", sample+1, "a label")
+	return int64(k), int64(v), err
+}
+
+// varintPair reads the message in f's payload, a Line or a Label, whose
+// fields 1 and 2 are varints and whose other fields are skipped. When
+// strs is not empty, each of the two must index the string table, and
+// strs names it in errors. It returns the walker over the message, for
+// errors about it.
+func (d *decoder) varintPair(w *walker, f *field, kind string, idx int, strs string) (one, two uint64, sub walker, err error) {
+	sub = w.sub(f, kind, idx)
+	var sf field
 	for {
-		ok, err := lw.next(&lf)
+		ok, err := sub.next(&sf)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, sub, err
 		}
 		if !ok {
-			break
+			return one, two, sub, nil
 		}
-		switch lf.num {
-		case 1, 2:
-			if err := lw.want(&lf, wireVarint); err != nil {
-				return 0, 0, err
+		if sf.num != 1 && sf.num != 2 {
+			continue
+		}
+		if err := sub.want(&sf, wireVarint); err != nil {
+			return 0, 0, sub, err
+		}
+		if strs != "" {
+			if err := d.strIndex(&sub, sf.v, strs); err != nil {
+				return 0, 0, sub, err
 			}
-			if err := d.strIndex(&lw, lf.v, "a label"); err != nil {
-				return 0, 0, err
-			}
-			if lf.num == 1 {
-				key = int64(lf.v)
-			} else {
-				str = int64(lf.v)
-			}
+		}
+		if sf.num == 1 {
+			one = sf.v
+		} else {
+			two = sf.v
 		}
 	}
-	return key, str, nil
 }
 
 // appendFrames appends the frames of location li, innermost first: a

@@ -7,11 +7,13 @@ import (
 	"html/template"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/stack"
 )
 
 // HTMLOptions configure HTML.
@@ -22,7 +24,9 @@ type HTMLOptions struct {
 	// Source reads the lines around the blocking line and the go
 	// statement; nil shows only the line the classifier read, if any.
 	Source *classify.Source
-	// GoVersion is the Go version of the program, when the input told it.
+	// GoVersion is the Go version of the program, when the caller knows
+	// it; else the page reads it from the paths of the standard library's
+	// frames, where the toolchain's directory names it, and says which.
 	GoVersion string
 	// MaxCards caps the findings drawn as cards (0 means 100); the rest
 	// are counted, and still listed in the table of groups.
@@ -41,8 +45,12 @@ const (
 	iciRow       = 18
 	maxDepth     = 64
 	sourceAround = 2 // lines shown before and after a line of code
-	maxIDsShown  = 20
 )
+
+// IDsShown is the most goroutine ids a finding shows in the text and HTML
+// reports: a classifier that feeds only them can set classify.Config.MaxIDs
+// to it and keep no more.
+const IDsShown = 20
 
 //go:embed html.tmpl
 var htmlText string
@@ -192,10 +200,14 @@ type token struct {
 type facts struct {
 	Form      string
 	GoVersion string
-	Proven    bool
-	Notes     []string
-	Unknowns  []unknown
-	Groups    int
+	// GoFrom is the frame and path the version was read from, when the
+	// page read it; Others are further versions other paths name.
+	GoFrom   string
+	GoOthers []string
+	Proven   bool
+	Notes    []string
+	Unknowns []unknown
+	Groups   int
 }
 
 type unknown struct {
@@ -326,7 +338,7 @@ func row(i int, f *classify.Finding) groupRow {
 func makeCard(g groupRow, f *classify.Finding, src *classify.Source) card {
 	c := card{groupRow: g, Proven: f.Proven, WaitReason: Escape(f.WaitReason), Evidence: make([]classify.Evidence, len(f.Evidence)),
 		BlockedAt: loc(f.BlockedAt, src), CreatedAt: loc(f.CreatedAt, src), Unknown: Escape(f.Unknown),
-		Explanation: Escape(f.Explanation), Fix: Escape(f.Fix), Rule: Escape(f.Rule), IDs: ids(f.GoroutineIDs, maxIDsShown)}
+		Explanation: Escape(f.Explanation), Fix: Escape(f.Fix), Rule: Escape(f.Rule), IDs: ids(f, IDsShown)}
 	for i, e := range f.Evidence {
 		c.Evidence[i] = classify.Evidence{Kind: classify.EvidenceKind(Escape(string(e.Kind))), Detail: Escape(e.Detail)}
 	}
@@ -352,14 +364,14 @@ func loc(l classify.Location, src *classify.Source) location {
 	}
 	if src != nil && l.File != "" && l.Line > 0 {
 		for n := max(l.Line-sourceAround, 1); n <= l.Line+sourceAround; n++ {
-			text, ok := src.Line(l.File, n)
+			text, ok := src.Indented(l.File, n)
 			if !ok {
 				if n >= l.Line {
 					break
 				}
 				continue
 			}
-			out.Source = append(out.Source, codeLine{N: n, Here: n == l.Line, Tokens: highlight(Escape(text))})
+			out.Source = append(out.Source, codeLine{N: n, Here: n == l.Line, Tokens: highlight(escapeCode(text))})
 		}
 		if !slices.ContainsFunc(out.Source, func(c codeLine) bool { return c.Here }) {
 			out.Source = nil
@@ -369,6 +381,19 @@ func loc(l classify.Location, src *classify.Source) location {
 		out.Source = []codeLine{{N: l.Line, Here: true, Tokens: highlight(Escape(l.Source))}}
 	}
 	return out
+}
+
+// escapeCode is Escape for a line of code: its tabs stay tabs, which the
+// page shows at a fixed width, so that the indentation keeps its shape.
+func escapeCode(s string) string {
+	if !strings.Contains(s, "\t") {
+		return Escape(s)
+	}
+	parts := strings.Split(s, "\t")
+	for i, p := range parts {
+		parts[i] = Escape(p)
+	}
+	return strings.Join(parts, "\t")
 }
 
 var goKeywords = map[string]bool{
@@ -442,6 +467,15 @@ func isIdent(c byte) bool {
 
 func inputFacts(r *classify.Report, opt HTMLOptions) facts {
 	fx := facts{GoVersion: Escape(opt.GoVersion), Groups: len(r.Findings)}
+	if opt.GoVersion == "" {
+		if told := goVersions(r); len(told) > 0 {
+			fx.GoVersion = told[0].version
+			fx.GoFrom = Escape(told[0].fn) + " in " + Escape(told[0].file)
+			for _, t := range told[1:] {
+				fx.GoOthers = append(fx.GoOthers, t.version+" ("+Escape(t.file)+")")
+			}
+		}
+	}
 	ids, profile := false, false
 	byText := map[string]*unknown{}
 	var order []*unknown
@@ -483,6 +517,104 @@ func inputFacts(r *classify.Report, opt HTMLOptions) facts {
 		fx.Notes = append(fx.Notes, Escape(n))
 	}
 	return fx
+}
+
+// goTold is a Go version a frame's path names.
+type goTold struct {
+	version  string // "go1.27.3"
+	fn, file string // the frame it was read from
+}
+
+// goVersions reads the Go version from the file paths of the standard
+// library's frames: a dump names them by the toolchain's directory on the
+// machine that built the program, and some of those directories carry the
+// version (/usr/lib/go-1.19, ~/sdk/go1.21.0, the module cache's
+// golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64, Homebrew's
+// Cellar/go/1.21.0/libexec, Nix's ...-go-1.21.5/share/go). Most do not
+// (/usr/local/go, -trimpath), and then it returns nothing: the version is
+// never guessed. A program has one, so more than one means the input is
+// not what it seems; each distinct one is returned, the first first, at
+// most three.
+func goVersions(r *classify.Report) []goTold {
+	var out []goTold
+	seen := map[string]bool{}
+	look := func(l classify.Location) {
+		if len(out) == 3 || l.File == "" {
+			return
+		}
+		v := goVersionOf(l.Func, l.File)
+		if v == "" || seen[v] {
+			return
+		}
+		seen[v] = true
+		out = append(out, goTold{version: v, fn: l.Func, file: l.File})
+	}
+	for _, f := range r.Findings {
+		for _, l := range f.Stack {
+			look(l)
+		}
+		look(f.CreatedAt)
+	}
+	return out
+}
+
+// stdRoots are the top directories of the standard library's packages.
+var stdRoots = map[string]bool{
+	"archive": true, "bufio": true, "bytes": true, "cmp": true, "compress": true, "container": true, "context": true,
+	"crypto": true, "database": true, "debug": true, "embed": true, "encoding": true, "errors": true, "expvar": true,
+	"flag": true, "fmt": true, "go": true, "hash": true, "html": true, "image": true, "index": true, "internal": true,
+	"io": true, "iter": true, "log": true, "maps": true, "math": true, "mime": true, "net": true, "os": true, "path": true,
+	"plugin": true, "reflect": true, "regexp": true, "runtime": true, "slices": true, "sort": true, "strconv": true,
+	"strings": true, "structs": true, "sync": true, "syscall": true, "testing": true, "text": true, "time": true,
+	"unicode": true, "unique": true, "unsafe": true, "vendor": true, "weak": true,
+}
+
+// The directory names that carry a Go version; goVer is the version.
+const goVer = `(1\.[0-9]{1,3}(?:\.[0-9]{1,3})?(?:(?:rc|beta)[0-9]{1,2})?)`
+
+var (
+	goDirVersion       = regexp.MustCompile(`^go-?` + goVer + `$`)                                       // go-1.19, go1.21.0
+	goToolchainVersion = regexp.MustCompile(`^toolchain@v0\.0\.1-go` + goVer + `\.[a-z0-9]+-[a-z0-9]+$`) // after golang.org
+	goNixVersion       = regexp.MustCompile(`^[a-z0-9]{32}-go-` + goVer + `$`)
+	goBareVersion      = regexp.MustCompile(`^` + goVer + `$`) // after go, as Homebrew's Cellar/go/1.21.0
+)
+
+// goVersionOf returns the Go version that the path of fn's file names, or
+// "" when fn is not the standard library's or its path names none.
+func goVersionOf(fn, file string) string {
+	pkg := stack.Func(fn).PkgPath()
+	top, _, _ := strings.Cut(pkg, "/")
+	if !stdRoots[top] {
+		return ""
+	}
+	file = filepath.ToSlash(file)
+	i := strings.LastIndex(file, "/src/"+pkg+"/")
+	if i <= 0 {
+		return ""
+	}
+	dirs := strings.Split(file[:i], "/")
+	// The version is in the toolchain's directory or at most two above it
+	// (Homebrew's libexec, Nix's share/go).
+	for j := len(dirs) - 1; j >= 1 && j >= len(dirs)-3; j-- {
+		d, up := dirs[j], dirs[j-1]
+		var m []string
+		switch {
+		case up == "golang.org":
+			m = goToolchainVersion.FindStringSubmatch(d)
+		case up == "go":
+			m = goBareVersion.FindStringSubmatch(d)
+		}
+		if m == nil {
+			m = goDirVersion.FindStringSubmatch(d)
+		}
+		if m == nil {
+			m = goNixVersion.FindStringSubmatch(d)
+		}
+		if m != nil {
+			return "go" + m[1]
+		}
+	}
+	return ""
 }
 
 // icicle is the stack chart: one box per frame, outermost at the top,

@@ -41,7 +41,7 @@ func JSON(w io.Writer, input string, r *classify.Report) error {
 type TextOptions struct {
 	Color   bool
 	Verbose bool // also list ok findings and whole stacks
-	// MaxIDs caps the goroutine ids printed per finding.
+	// MaxIDs caps the goroutine ids printed per finding (0 means 10).
 	MaxIDs int
 	// Notes are printed under the header, one a line: what the input
 	// could not show, what a filter hid.
@@ -159,7 +159,7 @@ func finding(w *errWriter, p painter, f *classify.Finding, opt TextOptions) {
 		where(w, p, "created", f.CreatedAt, by)
 	}
 	if len(f.GoroutineIDs) > 0 {
-		w.printf("  %s     %s\n", p.paint("2", "ids"), ids(f.GoroutineIDs, opt.MaxIDs))
+		w.printf("  %s     %s\n", p.paint("2", "ids"), ids(f, opt.MaxIDs))
 	}
 	if len(f.Labels) > 0 {
 		var kv []string
@@ -224,14 +224,16 @@ func where(w *errWriter, p painter, label string, l classify.Location, extra str
 // indent lines up continuation lines under the text after the labels.
 const indent = "          "
 
-func ids(all []int64, max int) string {
+func ids(f *classify.Finding, max int) string {
 	var b strings.Builder
-	for i, id := range all {
+	for i, id := range f.GoroutineIDs {
 		if i == max {
-			fmt.Fprintf(&b, "... (+%d)", len(all)-max)
 			break
 		}
 		fmt.Fprintf(&b, "%d ", id)
+	}
+	if more := len(f.GoroutineIDs) - min(max, len(f.GoroutineIDs)) + f.IDsOmitted; more > 0 {
+		fmt.Fprintf(&b, "... (+%d)", more)
 	}
 	return strings.TrimSpace(b.String())
 }

@@ -64,6 +64,9 @@ type analyzeFlags struct {
 
 	srcOnce sync.Once
 	src     *classify.Source // safe for concurrent use
+	// maxIDs caps the ids a finding keeps (classify.Config.MaxIDs); 0,
+	// all of them, unless analyze renders a report that prints a few.
+	maxIDs int
 }
 
 func (a *analyzeFlags) register(fsName string, e *env) *flag.FlagSet {
@@ -148,7 +151,7 @@ func (a *analyzeFlags) classifier(remote bool) *classify.Classifier {
 		Rules: a.ignores.rules, NoDefaultRules: a.noDefaults,
 		// Only JSON lists every goroutine; text would keep a record per
 		// goroutine it never prints.
-		Source: a.src, KeepGoroutines: a.format == "json",
+		Source: a.src, KeepGoroutines: a.format == "json", MaxIDs: a.maxIDs,
 	})
 }
 
@@ -312,6 +315,11 @@ func analyze(e *env, args []string) int {
 	}
 	if err := a.check(); err != nil {
 		return e.fail("analyze", err)
+	}
+	if a.format != "json" {
+		// Text and HTML print at most IDsShown ids a finding; JSON lists
+		// them all.
+		a.maxIDs = report.IDsShown
 	}
 	if len(pos) > 1 {
 		return e.fail("analyze", fmt.Errorf("one input at a time, got %d: %s", len(pos), strings.Join(pos, " ")))

@@ -1,19 +1,24 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -163,6 +168,60 @@ func browseWatch(t *testing.T, page []byte, samples int) {
 	}
 	if growing == 0 {
 		t.Error("no chart marks the growing group")
+	}
+}
+
+// parkedDump parks n real goroutines on one receive and returns the
+// process's dump once all of them show in it.
+func parkedDump(t *testing.T, n int) []byte {
+	t.Helper()
+	release := make(chan struct{})
+	defer close(release)
+	for range n {
+		go parkForIDs(release)
+	}
+	buf := make([]byte, 4<<20)
+	for {
+		dump := buf[:runtime.Stack(buf, true)]
+		if bytes.Count(dump, []byte("internal/cli.parkForIDs(")) >= n {
+			return bytes.Clone(dump)
+		}
+		runtime.Gosched()
+	}
+}
+
+//go:noinline
+func parkForIDs(release chan struct{}) { <-release }
+
+// TestAnalyzeIDs: text and HTML print a few ids a finding and count the
+// rest, while JSON lists every one.
+func TestAnalyzeIDs(t *testing.T) {
+	const n = 60
+	file := filepath.Join(t.TempDir(), "dump.txt")
+	if err := os.WriteFile(file, parkedDump(t, n), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errOut := run(t, "", "analyze", "--format", "json", file)
+	var doc report.Document
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, errOut)
+	}
+	var f *classify.Finding
+	for _, x := range doc.Findings {
+		if strings.HasSuffix(x.BlockedAt.Func, "internal/cli.parkForIDs") {
+			f = x
+		}
+	}
+	if f == nil || f.Count < n || len(f.GoroutineIDs) != f.Count || f.IDsOmitted != 0 || strings.Contains(out, "goroutine_ids_omitted") {
+		t.Fatalf("JSON finding %+v: want every one of at least %d ids", f, n)
+	}
+	_, out, _ = run(t, "", "analyze", "-v", "--color", "never", file)
+	if want := fmt.Sprintf("... (+%d)", f.Count-10); !strings.Contains(out, want) {
+		t.Errorf("the text report does not count the ids it leaves out as %q:\n%s", want, out)
+	}
+	_, out, _ = run(t, "", "analyze", "--format", "html", file)
+	if want := fmt.Sprintf("... (&#43;%d)</dd>", f.Count-report.IDsShown); !strings.Contains(out, want) {
+		t.Errorf("the page does not count the ids it leaves out as %q", want)
 	}
 }
 

@@ -136,6 +136,17 @@ type pageSeen struct {
 	Pwned     any        `json:"pwned"`
 	Resources []string   `json:"resources"`
 	Here      []string   `json:"here"`
+	Indent    indentSeen `json:"indent"`
+}
+
+// indentSeen is where the code of each source line starts, in pixels
+// right of its line number, and the width of a character.
+type indentSeen struct {
+	CharW float64 `json:"charW"`
+	Lines []struct {
+		Code string  `json:"code"`
+		X    float64 `json:"x"`
+	} `json:"lines"`
 }
 
 const readPage = `(() => {
@@ -162,6 +173,33 @@ const readPage = `(() => {
 		pwned: window.pwned === undefined ? null : window.pwned,
 		resources: performance.getEntriesByType("resource").map(e => e.name),
 		here: [...document.querySelectorAll("pre.src .here")].filter(shown).map(e => e.innerText),
+		indent: (() => {
+			const lines = [], code = document.querySelector("pre.src .code");
+			if (!code) return {charW: 0, lines};
+			const probe = document.createElement("span");
+			probe.textContent = "0".repeat(40);
+			code.appendChild(probe);
+			const charW = probe.getBoundingClientRect().width / 40;
+			probe.remove();
+			for (const line of document.querySelectorAll("pre.src .line")) {
+				const ln = line.querySelector(".ln"), c = line.querySelector(".code");
+				if (!shown(line) || !c) continue;
+				const walk = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+				let text = "", x = null;
+				for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+					const i = n.data.search(/[^\t ]/);
+					if (x === null && i >= 0) {
+						const r = document.createRange();
+						r.setStart(n, i);
+						r.setEnd(n, i + 1);
+						x = r.getBoundingClientRect().left - c.getBoundingClientRect().left;
+					}
+					text += n.data;
+				}
+				if (x !== null) lines.push({code: text, x});
+			}
+			return {charW, lines};
+		})(),
 	};
 })()`
 
@@ -247,6 +285,23 @@ func TestBrowserReport(t *testing.T) {
 	}
 	if len(seen.Here) < len(want) || gos == 0 {
 		t.Errorf("%d marked source lines (%d go statements) for %d cards: %q", len(seen.Here), gos, len(want), seen.Here)
+	}
+	// The code keeps its indentation: a line indented by n tabs starts n
+	// tab widths (four characters each) right of one with none.
+	byTabs := map[int]int{}
+	for _, l := range seen.Indent.Lines {
+		body := strings.TrimLeft(l.Code, "\t")
+		if strings.HasPrefix(body, " ") {
+			continue // aligned with spaces after the tabs
+		}
+		n := len(l.Code) - len(body)
+		byTabs[n]++
+		if want := float64(n) * 4 * seen.Indent.CharW; seen.Indent.CharW <= 0 || l.X < want-1 || l.X > want+1 {
+			t.Errorf("%q starts %.1fpx into its line; want %d tabs of 4 characters of %.1fpx, %.1fpx", l.Code, l.X, n, seen.Indent.CharW, want)
+		}
+	}
+	if byTabs[1] == 0 || byTabs[2] == 0 {
+		t.Errorf("source lines by tabs of indentation: %v; want some with one and some with two", byTabs)
 	}
 	if !seen.Tools {
 		t.Error("the search box is hidden: the script did not run")

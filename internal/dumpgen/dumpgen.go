@@ -4,6 +4,7 @@
 package dumpgen
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"sync"
@@ -43,23 +44,34 @@ func Dump(n int) []byte {
 		}()
 	}
 	started.Wait()
-	// Let them all park.
-	for runtime.NumGoroutine() < n {
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond)
+	// The dump is taken once they have all parked: no goroutine but this
+	// one is running or runnable in it.
 	buf := make([]byte, 2048*n+1<<20)
-	for {
-		m := runtime.Stack(buf, true)
-		if m < len(buf) {
-			buf = buf[:m]
+	deadline := time.Now().Add(time.Minute)
+	for pause := time.Millisecond; ; pause = min(2*pause, 20*time.Millisecond) {
+		buf = stacks(buf[:cap(buf)])
+		if bytes.Count(buf, []byte(" [running]:\n")) == 1 && !bytes.Contains(buf, []byte(" [runnable]:\n")) && runtime.NumGoroutine() >= n {
 			break
 		}
-		buf = make([]byte, 2*len(buf))
+		if time.Now().After(deadline) {
+			panic("dumpgen: the goroutines did not all park within a minute")
+		}
+		time.Sleep(pause)
 	}
 	close(release)
 	mu.Unlock()
 	return buf
+}
+
+// stacks returns the dump of every goroutine, in buf if it fits.
+func stacks(buf []byte) []byte {
+	for {
+		m := runtime.Stack(buf, true)
+		if m < len(buf) {
+			return buf[:m]
+		}
+		buf = make([]byte, 2*len(buf))
+	}
 }
 
 //go:noinline

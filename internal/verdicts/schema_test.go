@@ -2,6 +2,7 @@ package verdicts
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,5 +61,35 @@ func TestJSONSchema(t *testing.T) {
 		if r.Suspects+r.Leaks == 0 || !strings.Contains(out.String(), `"evidence": [`) {
 			t.Errorf("%s: no finding with evidence in the scenario program's report", form)
 		}
+	}
+	// A classifier that keeps one id a finding (a library's choice; the
+	// command lists them all) says in each finding how many it left out.
+	finding, err := c.Compile("leakhound.json#/$defs/finding")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := classify.New(classify.Config{MaxIDs: 1})
+	if _, err := input.Read(bytes.NewReader(scenariotest.Dump(t, "debug2")), input.Options{}, cl.Add); err != nil {
+		t.Fatal(err)
+	}
+	cut := 0
+	for _, f := range cl.Report().Findings {
+		b, err := json.Marshal(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := finding.Validate(v); err != nil {
+			t.Errorf("ids cut: a finding is not valid against docs/json.schema.json: %v\n%s", err, b)
+		}
+		if f.IDsOmitted > 0 && bytes.Contains(b, []byte(`"goroutine_ids_omitted":`)) {
+			cut++
+		}
+	}
+	if cut == 0 {
+		t.Error("ids cut: no finding says how many ids it left out")
 	}
 }
