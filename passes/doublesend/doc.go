@@ -19,8 +19,12 @@
 //	}()
 //	return <-errc
 //
-// When the first send ends an if block, a suggested fix adds the missing
-// return after it. A send in a loop counts twice only when it runs on every
-// pass: one behind an if or a continue sends once per matching value, and
-// how many values match is in the data.
+// The first send may be a select case beside a timeout; the second, the one
+// reported, is one with no way out. When the first send ends an if block or
+// a case, a suggested fix adds the missing return after it; when every path
+// to the second passes the first, it gives the channel a slot for each. A
+// goroutine whose function can also leave without receiving is left to
+// lostsend, whose one finding names both sends. A send in a loop counts
+// twice only when it runs on every pass: one behind an if or a continue
+// sends once per matching value, and how many values match is in the data.
 package doublesend

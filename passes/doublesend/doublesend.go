@@ -6,12 +6,14 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/passes/internal/category"
 	"github.com/leakhound/leakhound/passes/internal/chanuse"
+	"github.com/leakhound/leakhound/passes/lostsend"
 )
 
 //go:embed doc.go
@@ -37,7 +39,7 @@ func run(pass *analysis.Pass) (any, error) {
 }
 
 func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
-	var sends []*chanuse.Op
+	var sends []*chanuse.Op // every send of the goroutine: each may be the first
 	var recv *chanuse.Op
 	var g *chanuse.Go
 	for _, op := range c.Ops {
@@ -47,9 +49,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 				return // more than one sender
 			}
 			g = op.Go
-			if op.Alone() {
-				sends = append(sends, op)
-			}
+			sends = append(sends, op)
 		case chanuse.Recv:
 			if op.Go != nil || recv != nil {
 				return // more than one receive
@@ -59,39 +59,69 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			return // a range or a close: not the one-result shape
 		}
 	}
-	if g == nil || recv == nil || len(sends) == 0 {
+	if g == nil || recv == nil || !slices.ContainsFunc(sends, (*chanuse.Op).Alone) {
 		return
 	}
 	if chanuse.Loop(sends[0].GoCursor(), c.Body).Valid() || chanuse.Loop(recv.Cur, c.Body).Valid() {
 		return // several goroutines or several receives
 	}
-	lit := g.Lit
-	flow := res.CFG(lit.Body)
-	isSend := make(map[ast.Node]*chanuse.Op)
-	for _, s := range sends {
-		isSend[s.Node] = s
-	}
+	flow := res.CFG(g.Lit.Body)
 	for _, first := range sends {
+		// The second send is one with no way out; the first may be a
+		// select case beside a timeout, taken when the owner is there.
+		// Of several, the last: the result that every path ends with.
 		var second *chanuse.Op
-		stop := func(n ast.Node) bool {
-			if s := isSend[n]; s != nil {
-				second = s
-				return true
+		for _, s := range slices.Backward(sends) {
+			if !s.Alone() || s == first {
+				continue
 			}
-			return false
+			if chanuse.Reaches(flow, first.Node, func(n ast.Node) bool { return n == s.Node || chanuse.Contains(n, s.Node) }) {
+				second = s
+				break
+			}
 		}
-		chanuse.Reach(flow, first.Node, stop, nil)
-		if second == nil || (second == first && !everyPass(first.Cur)) {
-			// A send behind an if or a continue runs once per matching
-			// value, and how many match is in the data.
+		// A send behind an if or a continue runs once per matching
+		// value, and how many match is in the data.
+		if second == nil && first.Alone() && everyPass(first.Cur) &&
+			chanuse.Reaches(flow, first.Node, func(n ast.Node) bool { return n == first.Node || chanuse.Contains(n, first.Node) }) {
+			second = first
+		}
+		if second == nil {
 			continue
+		}
+		if lostsend.Reports(pass, res, c, g) {
+			// The function can also leave without receiving: lostsend's
+			// one finding names every send the goroutine makes on a
+			// path, and gives c a slot for each.
+			return
 		}
 		line := pass.Fset.Position(first.Pos()).Line
 		when := fmt.Sprintf("when it already sent on %s at line %d", c.Name(), line)
 		advice := fmt.Sprintf("return after the send at line %d", line)
-		if second == first {
+		var fix *analysis.SuggestedFix
+		if edit, ok := returnEdit(pass, g.Lit, first); ok {
+			fix = &analysis.SuggestedFix{
+				Message:   fmt.Sprintf("Return after the send at line %d", line),
+				TextEdits: []analysis.TextEdit{edit},
+			}
+		}
+		holds := func(op *chanuse.Op) func(ast.Node) bool {
+			return func(n ast.Node) bool { return n == op.Node || chanuse.Contains(n, op.Node) }
+		}
+		switch {
+		case second == first:
 			when = "the second time round the loop"
 			advice = "send once, or receive as many values as are sent"
+			fix = nil
+		case chanuse.Dominates(flow, holds(first), holds(second)):
+			// Every path to the second send passes the first: a return
+			// there would leave the second dead. Both must complete.
+			n := max(len(lostsend.SendChain(res, c, g)), 2)
+			advice = fmt.Sprintf("give %s a buffer of %d, or receive every value sent", c.Name(), n)
+			fix = &analysis.SuggestedFix{
+				Message:   fmt.Sprintf("Give %s a buffer of %d", c.Name(), n),
+				TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, fmt.Sprint(n))},
+			}
 		}
 		d := analysis.Diagnostic{
 			Pos: second.Pos(),
@@ -101,35 +131,57 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) {
 			URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#doublesend",
 			Category: category.Of(pass, second.Pos(), failedFirst(pass, res, c, first, recv)),
 		}
-		if edit, ok := returnEdit(pass, lit, first); ok && second != first {
-			d.SuggestedFixes = []analysis.SuggestedFix{{
-				Message:   fmt.Sprintf("Return after the send at line %d", line),
-				TextEdits: []analysis.TextEdit{edit},
-			}}
+		if fix != nil {
+			d.SuggestedFixes = []analysis.SuggestedFix{*fix}
 		}
 		pass.Report(d)
 		return
 	}
 }
 
-// returnEdit adds a return after a send that ends an if block.
+// returnEdit adds a return after a send that ends an if block or a case,
+// or, for a send that is a select case, at the end of that case.
 func returnEdit(pass *analysis.Pass, lit *ast.FuncLit, send *chanuse.Op) (analysis.TextEdit, bool) {
 	if lit.Type.Results != nil && len(lit.Type.Results.List) > 0 {
 		return analysis.TextEdit{}, false
 	}
-	block, ok := send.Cur.Parent().Node().(*ast.BlockStmt)
-	if !ok || len(block.List) == 0 || block.List[len(block.List)-1] != send.Node {
-		return analysis.TextEdit{}, false
-	}
-	if _, ok := send.Cur.Parent().Parent().Node().(*ast.IfStmt); !ok {
-		return analysis.TextEdit{}, false
-	}
 	stmt := send.Node.(ast.Stmt)
-	return analysis.TextEdit{
-		Pos:     stmt.End(),
-		End:     stmt.End(),
-		NewText: []byte("\n" + chanuse.Indent(pass, stmt) + "return"),
-	}, true
+	after := func(last ast.Stmt) (analysis.TextEdit, bool) {
+		return analysis.TextEdit{
+			Pos:     last.End(),
+			End:     last.End(),
+			NewText: []byte("\n" + chanuse.Indent(pass, last) + "return"),
+		}, true
+	}
+	if send.Clause != nil {
+		if body := send.Clause.Body; len(body) > 0 {
+			switch body[len(body)-1].(type) {
+			case *ast.BranchStmt, *ast.ReturnStmt:
+				return analysis.TextEdit{}, false // a return there would never run
+			}
+			return after(body[len(body)-1])
+		}
+		return analysis.TextEdit{
+			Pos:     send.Clause.Colon + 1,
+			End:     send.Clause.Colon + 1,
+			NewText: []byte("\n" + chanuse.Indent(pass, send.Clause) + "\treturn"),
+		}, true
+	}
+	var list []ast.Stmt
+	switch p := send.Cur.Parent().Node().(type) {
+	case *ast.BlockStmt:
+		if _, ok := send.Cur.Parent().Parent().Node().(*ast.IfStmt); ok {
+			list = p.List
+		}
+	case *ast.CommClause:
+		list = p.Body
+	case *ast.CaseClause:
+		list = p.Body
+	}
+	if len(list) == 0 || list[len(list)-1] != stmt {
+		return analysis.TextEdit{}, false
+	}
+	return after(stmt)
 }
 
 // everyPass reports whether the statement at send runs on every pass of the

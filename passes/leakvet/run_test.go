@@ -158,6 +158,7 @@ func TestErrors(t *testing.T) {
 		{"type error", []string{"./broken"}, `broken.go:3:23: cannot use "not an int"`},
 		{"no such package", []string{"./nosuch"}, "nosuch"},
 		{"broken dependency", []string{"./usesbroken"}, `example.com/mod/broken does not build, so 1 package that imports it was not analyzed: `},
+		{"missing dependency", []string{"./usesmissing"}, `example.com/mod/missing does not build, so 1 package that imports it was not analyzed: usesmissing/usesmissing.go:5:8: no required module provides package example.com/mod/missing`},
 		{"unknown analyzer", []string{"--disable", "lostsend,nope", "./leaky"}, `--disable: no analyzer "nope"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,6 +168,10 @@ func TestErrors(t *testing.T) {
 			}
 			if !strings.Contains(errw, tc.want) {
 				t.Errorf("stderr lacks %q:\n%s", tc.want, errw)
+			}
+			// What follows from a broken import is not repeated.
+			if strings.Contains(errw, "could not import") {
+				t.Errorf("stderr repeats the consequences of a broken import:\n%s", errw)
 			}
 		})
 	}
@@ -325,5 +330,24 @@ func TestShow(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("SARIF lacks %s", want)
 		}
+	}
+}
+
+// TestOnceEach: a goroutine that sends on a timeout and then its result
+// is one leak, reported once by whichever analyzer names it best, and a
+// send with a way out is never the one reported.
+func TestOnceEach(t *testing.T) {
+	out, errw, code := run(t, "--show", "all", "--format", "json", "./twice")
+	var r leakvet.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != leakvet.ExitFound {
+		t.Fatalf("exit %d, %v; stderr:\n%s", code, err, errw)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, fmt.Sprintf("%d %s", f.Line, f.Analyzer))
+	}
+	want := []string{"20 lostsend", "42 doublesend", "55 doublesend"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("findings\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -29,7 +29,11 @@
 // the send on that path: not while it is parked at an earlier send or
 // receive the owner has not taken, nor in an Accept no client has dialled.
 // A path that dereferences a pointer still nil (the result the timeout
-// left unset) panics and leaves nowhere.
+// left unset) panics and leaves nowhere. Nor is a path named once the
+// goroutine has shown it went another way: the owner took its value on a
+// second channel it sends on only where it cannot reach the send, or shut
+// down the http.Server whose ErrServerClosed it does not send. A return
+// from package main's main ends the process and leaks nothing.
 //
 // The fix fits the shape: a buffer as large as the number of sends (a
 // goroutine that can send twice on one path counts twice, or should

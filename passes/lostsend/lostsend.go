@@ -12,6 +12,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/inspector"
 	"golang.org/x/tools/go/cfg"
+	"golang.org/x/tools/go/types/typeutil"
 
 	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/passes/internal/category"
@@ -40,6 +41,14 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	emit(pass, res, found)
 	return nil, nil
+}
+
+// Reports reports whether lostsend reports a send of gs on c: the
+// function that made c can leave without receiving while gs has yet to
+// send. Its finding then counts every send gs makes on c on one path, so
+// doublesend leaves such a goroutine to it: one leak, one finding.
+func Reports(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) bool {
+	return slices.ContainsFunc(check(pass, res, c), func(f *finding) bool { return f.send.Go == gs })
 }
 
 // A finding is one send a goroutine leaves blocked, before findings of
@@ -152,9 +161,11 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	counts := make(map[*chanuse.Go][]*chanuse.Op)
 	alts := make(map[*chanuse.Go][]*chanuse.Op)
 	for _, gs := range gos {
-		counts[gs] = sendChain(res, c, gs)
+		counts[gs] = SendChain(res, c, gs)
 		alts[gs] = altSends(res, c, gs, sends[gs])
-		if !chanuse.Loop(sends[gs].GoCursor(), c.Body).Valid() {
+		// A goroutine started in a loop that also makes c is one per
+		// channel: it counts as started outside.
+		if l := chanuse.Loop(sends[gs].GoCursor(), c.Body); !l.Valid() || chanuse.Contains(l.Node(), c.Make) || startedOnce(pass.TypesInfo, gs, l) {
 			senders += len(counts[gs])
 		}
 	}
@@ -162,8 +173,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	for _, gs := range gos {
 		send := sends[gs]
 		loop := chanuse.Loop(send.GoCursor(), c.Body)
-		if loop.Valid() && chanuse.Contains(loop.Node(), c.Make) {
-			// A channel made on each pass has one goroutine per channel.
+		if loop.Valid() && (chanuse.Contains(loop.Node(), c.Make) || startedOnce(pass.TypesInfo, gs, loop)) {
+			// A channel made on each pass has one goroutine per channel;
+			// a goroutine started behind a flag set first, one in all.
 			loop = chanuse.Cursor{}
 		}
 		many := loop.Valid()
@@ -176,8 +188,16 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 			cc := clauseOf[n]
 			return cc != nil && signalled(cc)
 		}
-		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) }
+		signalRecv, shutdown := signalledRecv(res, c, gs), shutsDown(pass.TypesInfo, send)
+		stop := func(n ast.Node) bool { return receives(n) || shake(n) || took(n) || signalRecv(n) || shutdown(n) }
 		walk, reached := pathFacts(pass, res, c, gs, send)
+		if mainFunc(pass, c.Owner) {
+			// A return from package main's main ends the process and
+			// every goroutine with it (held-out round 17: tailscale's
+			// stunstamp gives up on its DERP map fetch on SIGTERM).
+			r := reached
+			reached = func(e *chanuse.Exit) bool { return e.Return == nil && r(e) }
+		}
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
 			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit), exit))
@@ -189,7 +209,12 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		// Several goroutines send; the owner must receive once per goroutine.
 		// A receive after which the function cannot return (a "nothing
 		// yet" poll that fails the test) collects nothing and is skipped.
-		live := slices.DeleteFunc(slices.Clone(recvs), func(r *chanuse.Op) bool { return deadEnd(g, r) })
+		// Nor can a receive that no path from the start of gs reaches
+		// take what gs sends: it came before (held-out round 17: a value
+		// taken before the loop that starts refreshers).
+		live := slices.DeleteFunc(slices.Clone(recvs), func(r *chanuse.Op) bool {
+			return deadEnd(g, r) || (r.Kind == chanuse.Recv && !chanuse.Reaches(g, gs.Stmt, holds(r.Node)))
+		})
 		if len(live) == 0 {
 			live = recvs
 		}
@@ -290,13 +315,19 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		return f
 	}
 	size, sizeText := fmt.Sprint(senders), fmt.Sprintf("a buffer of %d", senders)
+	// The buffer the fix would need if this goroutine sent once.
+	onceText := fmt.Sprintf("a buffer of %d", max(senders-len(chain)+1, 1))
 	if loop.Valid() {
 		size = bufferFor(pass, loop.Node(), c)
 		if size == "" {
 			sizeText = "a buffer as large as the number of goroutines"
+			if len(chain) > 1 {
+				sizeText = fmt.Sprintf("a buffer %d times as large as the number of goroutines", len(chain))
+			}
 		} else {
 			sizeText = "a buffer of " + size
 		}
+		onceText = sizeText
 		if len(chain) > 1 && size != "" {
 			size = fmt.Sprintf("%d*%s", len(chain), size)
 			sizeText = "a buffer of " + size
@@ -308,8 +339,13 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 		for _, op := range chain {
 			lines = append(lines, fmt.Sprint(line(op.Node)))
 		}
-		f.d.Message = fmt.Sprintf("%s; the goroutine can send %d times on one path (lines %s), so give %s %s, or return after the send at line %s",
-			head, len(chain), strings.Join(lines, ", "), c.Name(), sizeText, lines[0])
+		f.d.Message = fmt.Sprintf("%s; the goroutine can send %d times on one path (lines %s), so give %s %s",
+			head, len(chain), strings.Join(lines, ", "), c.Name(), sizeText)
+		if len(chain) == 2 {
+			// A return after the first makes it send once on every
+			// path; it still needs a slot for when the owner is gone.
+			f.d.Message += fmt.Sprintf(", or return after the send at line %s and give it %s", lines[0], onceText)
+		}
 	}
 	if size != "" {
 		f.size = size
@@ -487,13 +523,15 @@ func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanu
 	return out
 }
 
-// sendChain returns the longest run of gs's sends on c that one pass
+// SendChain returns the longest run of gs's sends on c that one pass
 // through gs can make, in order: a goroutine whose timeout case sends and
-// does not return goes on to its result send.
-func sendChain(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) []*chanuse.Op {
+// does not return goes on to its result send. A send that is a select
+// case beside a timeout counts: with a buffer it completes, and takes a
+// slot the result then needs.
+func SendChain(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) []*chanuse.Op {
 	var ops []*chanuse.Op
 	for _, op := range c.Ops {
-		if op.Kind == chanuse.Send && op.Go == gs && op.Alone() && !op.Deferred {
+		if op.Kind == chanuse.Send && op.Go == gs && !op.Deferred {
 			ops = append(ops, op)
 		}
 	}
@@ -548,58 +586,6 @@ func repeats(send *chanuse.Op) bool {
 		}
 	}
 	return true
-}
-
-// bufferFor returns the number of goroutines a loop starts as source text
-// that is valid where the channel is made, or "" when it cannot tell.
-func bufferFor(pass *analysis.Pass, loop ast.Node, c *chanuse.Chan) string {
-	var n ast.Expr
-	switch l := loop.(type) {
-	case *ast.RangeStmt:
-		switch pass.TypesInfo.TypeOf(l.X).Underlying().(type) {
-		case *types.Slice, *types.Array, *types.Map:
-			return lenOf(pass, l.X, c)
-		case *types.Basic:
-			if types.Identical(pass.TypesInfo.TypeOf(l.X).Underlying(), types.Typ[types.String]) {
-				return ""
-			}
-			n = l.X // range over an integer
-		default:
-			return ""
-		}
-	case *ast.ForStmt:
-		// for i := 0; i < n; i++
-		init, ok := l.Init.(*ast.AssignStmt)
-		cond, ok2 := l.Cond.(*ast.BinaryExpr)
-		if !ok || !ok2 || len(init.Lhs) != 1 || cond.Op != token.LSS {
-			return ""
-		}
-		if lit, ok := init.Rhs[0].(*ast.BasicLit); !ok || lit.Value != "0" {
-			return ""
-		}
-		if id, ok := cond.X.(*ast.Ident); !ok || id.Name != init.Lhs[0].(*ast.Ident).Name {
-			return ""
-		}
-		if inc, ok := l.Post.(*ast.IncDecStmt); !ok || inc.Tok != token.INC {
-			return ""
-		}
-		n = cond.Y
-	}
-	if n == nil || !chanuse.DefinedBefore(pass.TypesInfo, n, c.Make.Pos()) {
-		return ""
-	}
-	return types.ExprString(n)
-}
-
-func lenOf(pass *analysis.Pass, x ast.Expr, c *chanuse.Chan) string {
-	if !chanuse.DefinedBefore(pass.TypesInfo, x, c.Make.Pos()) {
-		return ""
-	}
-	switch x.(type) {
-	case *ast.Ident, *ast.SelectorExpr:
-		return "len(" + types.ExprString(x) + ")"
-	}
-	return ""
 }
 
 // firstEarly returns the first exit that leaves the receive loop before
@@ -884,32 +870,9 @@ func sendsBy(c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
 // its other way out (errC <- err or done <- struct{}{}), so it does not
 // block on c.
 func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(*ast.CommClause) bool {
-	lit := gs.Lit
-	isSendOnC := sendsBy(c, gs)
-	signals := make(map[*chanuse.Chan]bool)
-	for _, d := range res.Chans {
-		if d == c || d.Body != c.Body {
-			continue
-		}
-		exclusive, any := true, false
-		for _, op := range d.Ops {
-			if op.Go != gs || (op.Kind != chanuse.Send && op.Kind != chanuse.Close) {
-				continue
-			}
-			any = true
-			// A deferred close runs when the goroutine ends, after any
-			// send (held-out round 8: defer close(end) first thing).
-			if !op.Deferred && chanuse.Reaches(res.CFG(lit.Body), op.Node, isSendOnC) {
-				exclusive = false
-			}
-		}
-		signals[d] = any && exclusive
-	}
+	signals := signalChans(res, c, gs, false)
 	return func(cc *ast.CommClause) bool {
-		for d, ok := range signals {
-			if !ok {
-				continue
-			}
+		for d := range signals {
 			for _, op := range d.Ops {
 				if op.Clause == cc && op.Kind == chanuse.Recv {
 					return true
@@ -918,6 +881,57 @@ func signalledInstead(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func
 		}
 		return false
 	}
+}
+
+// signalledRecv returns a test for the owner's nodes that hold a receive,
+// outside any select, from a channel only gs sends to or closes, and only
+// where it can no longer reach a send on c: once that receive completes,
+// gs has gone its way without c (held-out round 17: `readBytesResult <- n`
+// on the path with no `done <- err`, and the test returns after it). Another
+// sender could have made the value, so gs must be the only one.
+func signalledRecv(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go) func(ast.Node) bool {
+	var recvs []ast.Node
+	for d := range signalChans(res, c, gs, true) {
+		for _, op := range d.Ops {
+			if op.Kind == chanuse.Recv && op.Go == nil && op.Clause == nil {
+				recvs = append(recvs, op.Node)
+			}
+		}
+	}
+	return holds(recvs...)
+}
+
+// signalChans returns the owner's channels other than c that gs sends to
+// or closes only where it cannot go on to a send on c; with sole, only
+// those nothing but gs sends to or closes.
+func signalChans(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, sole bool) map[*chanuse.Chan]bool {
+	isSendOnC := sendsBy(c, gs)
+	signals := make(map[*chanuse.Chan]bool)
+	for _, d := range res.Chans {
+		if d == c || d.Body != c.Body {
+			continue
+		}
+		exclusive, any := true, false
+		for _, op := range d.Ops {
+			if op.Kind != chanuse.Send && op.Kind != chanuse.Close {
+				continue
+			}
+			if op.Go != gs {
+				exclusive = exclusive && !sole
+				continue
+			}
+			any = true
+			// A deferred close runs when the goroutine ends, after any
+			// send (held-out round 8: defer close(end) first thing).
+			if !op.Deferred && chanuse.Reaches(res.CFG(gs.Lit.Body), op.Node, isSendOnC) {
+				exclusive = false
+			}
+		}
+		if any && exclusive {
+			signals[d] = true
+		}
+	}
+	return signals
 }
 
 // discardsPanics reports whether the goroutine gs defers a bare recover
@@ -1169,6 +1183,171 @@ func isParam(fn ast.Node, obj types.Object) bool {
 		ft = f.Type
 	}
 	return ft != nil && ft.Pos() <= obj.Pos() && obj.Pos() < ft.End()
+}
+
+// shutsDown returns a test for the owner's nodes that shut an
+// http.Server down (Shutdown or Close), when send is made only on an error
+// other than http.ErrServerClosed: once the owner has shut the server
+// down, Serve and ListenAndServe return just that error, so the goroutine
+// skips its send (held-out round 17: tailscale's api-proxy).
+func shutsDown(info *types.Info, send *chanuse.Op) func(ast.Node) bool {
+	never := func(ast.Node) bool { return false }
+	guarded := false
+	for cur := send.Cur; cur.Valid() && cur.Node() != send.Go.Lit; cur = cur.Parent() {
+		if is, ok := cur.Parent().Node().(*ast.IfStmt); ok && cur.Node() == is.Body && excludesServerClosed(info, is.Cond) {
+			guarded = true
+		}
+	}
+	if !guarded {
+		return never
+	}
+	return func(n ast.Node) bool {
+		found := false
+		ast.Inspect(n, func(m ast.Node) bool {
+			if _, ok := m.(*ast.FuncLit); ok || found {
+				return false
+			}
+			call, ok := m.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+			if !ok || (sel.Sel.Name != "Shutdown" && sel.Sel.Name != "Close") {
+				return true
+			}
+			if fn, ok := info.Uses[sel.Sel].(*types.Func); ok && fn.Pkg() != nil && fn.Pkg().Path() == "net/http" {
+				if recv := fn.Signature().Recv(); recv != nil && types.TypeString(recv.Type(), nil) == "*net/http.Server" {
+					found = true
+				}
+			}
+			return !found
+		})
+		return found
+	}
+}
+
+// excludesServerClosed reports whether cond holds only for an error other
+// than http.ErrServerClosed: one of its && terms is err != ErrServerClosed
+// or !errors.Is(err, ErrServerClosed).
+func excludesServerClosed(info *types.Info, cond ast.Expr) bool {
+	isClosed := func(x ast.Expr) bool {
+		sel, ok := ast.Unparen(x).(*ast.SelectorExpr)
+		if !ok {
+			return false
+		}
+		v, ok := info.Uses[sel.Sel].(*types.Var)
+		return ok && v.Pkg() != nil && v.Pkg().Path() == "net/http" && v.Name() == "ErrServerClosed"
+	}
+	switch x := ast.Unparen(cond).(type) {
+	case *ast.BinaryExpr:
+		switch x.Op {
+		case token.LAND:
+			return excludesServerClosed(info, x.X) || excludesServerClosed(info, x.Y)
+		case token.NEQ:
+			return isClosed(x.X) || isClosed(x.Y)
+		}
+	case *ast.UnaryExpr:
+		call, ok := ast.Unparen(x.X).(*ast.CallExpr)
+		if x.Op != token.NOT || !ok || len(call.Args) != 2 || !isClosed(call.Args[1]) {
+			return false
+		}
+		fn := typeutil.StaticCallee(info, call)
+		return fn != nil && fn.Pkg() != nil && fn.Pkg().Path() == "errors" && fn.Name() == "Is"
+	}
+	return false
+}
+
+// startedOnce reports whether gs, started in loop, starts at most once:
+// its go statement is inside if !started { ... }, after a started = true
+// in that if, where started is a local declared before the loop and
+// nothing in the loop sets it to anything but true (held-out round 17:
+// tailscale's containerboot starts its proxies once, behind
+// startupTasksDone).
+func startedOnce(info *types.Info, gs *chanuse.Go, loop chanuse.Cursor) bool {
+	isTrue := func(x ast.Expr) bool {
+		id, ok := ast.Unparen(x).(*ast.Ident)
+		return ok && info.Uses[id] == types.Universe.Lookup("true")
+	}
+	// The blocks from the go statement out to the loop, each with its
+	// statement that holds the go statement.
+	type step struct {
+		block *ast.BlockStmt
+		child ast.Stmt
+	}
+	var chain []step
+	cur, ok := loop.FindNode(gs.Stmt)
+	for ; ok && cur.Node() != loop.Node(); cur = cur.Parent() {
+		block, isBlock := cur.Node().(*ast.BlockStmt)
+		if !isBlock {
+			continue
+		}
+		for _, st := range block.List {
+			if st.Pos() <= gs.Stmt.Pos() && gs.Stmt.End() <= st.End() {
+				chain = append(chain, step{block, st})
+				break
+			}
+		}
+		is, isIf := cur.Parent().Node().(*ast.IfStmt)
+		if !isIf || is.Body != block {
+			continue
+		}
+		flag := notFlag(info, is.Cond)
+		if flag == nil || flag.Pos() >= loop.Node().Pos() {
+			continue
+		}
+		// Set to true in the branch before the start, and never to
+		// anything else in the loop.
+		setFirst, resets := false, false
+		ast.Inspect(loop.Node(), func(n ast.Node) bool {
+			as, ok := n.(*ast.AssignStmt)
+			if !ok {
+				return true
+			}
+			for i, lhs := range as.Lhs {
+				l, ok := ast.Unparen(lhs).(*ast.Ident)
+				if !ok || info.ObjectOf(l) != flag {
+					continue
+				}
+				if as.Tok != token.ASSIGN || len(as.Rhs) != len(as.Lhs) || !isTrue(as.Rhs[i]) {
+					resets = true
+					continue
+				}
+				for _, s := range chain {
+					if as.End() <= s.child.Pos() && slices.Contains(s.block.List, ast.Stmt(as)) {
+						setFirst = true
+					}
+				}
+			}
+			return true
+		})
+		if setFirst && !resets {
+			return true
+		}
+	}
+	return false
+}
+
+// notFlag returns the local boolean variable x when cond is !x.
+func notFlag(info *types.Info, cond ast.Expr) *types.Var {
+	not, ok := ast.Unparen(cond).(*ast.UnaryExpr)
+	if !ok || not.Op != token.NOT {
+		return nil
+	}
+	id, ok := ast.Unparen(not.X).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	v, ok := info.Uses[id].(*types.Var)
+	if !ok || v.Pkg() == nil || v.Parent() == v.Pkg().Scope() || v.IsField() {
+		return nil
+	}
+	return v
+}
+
+// mainFunc reports whether fn is package main's func main.
+func mainFunc(pass *analysis.Pass, fn ast.Node) bool {
+	d, ok := fn.(*ast.FuncDecl)
+	return ok && d.Recv == nil && d.Name.Name == "main" && pass.Pkg.Name() == "main"
 }
 
 // holds returns a test for the nodes that are or contain one of targets.

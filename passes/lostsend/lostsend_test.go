@@ -11,7 +11,7 @@ import (
 )
 
 func Test(t *testing.T) {
-	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), lostsend.Analyzer, "a", "t")
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), lostsend.Analyzer, "a", "t", "prog")
 }
 
 // TestCategory checks where each leak is said to happen: production code,

@@ -363,16 +363,32 @@ func children(n ast.Node) []ast.Node {
 
 // Reaches reports whether some path in g leads from just after the node
 // from (or from a node containing it) to a node for which target is true.
+// After a select case's communication means in that case's body: cfg lists
+// every case's communication before the select, but only the case that
+// communicated goes on from it.
 func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
 	type item struct {
-		b    *cfg.Block
-		next int
+		b     *cfg.Block
+		next  int
+		taken bool // the case body of from's communication: it has run
+	}
+	bodies := make(map[ast.Node]*cfg.Block)
+	for _, b := range g.Blocks {
+		if b.Kind == cfg.KindSelectCaseBody {
+			if cc := b.Stmt.(*ast.CommClause); cc.Comm != nil {
+				bodies[cc.Comm] = b
+			}
+		}
 	}
 	var q []item
 	for _, b := range g.Blocks {
 		for i, n := range b.Nodes {
 			if n == from || Contains(n, from) {
-				q = append(q, item{b, i + 1})
+				if body := bodies[n]; body != nil {
+					q = append(q, item{body, 0, true})
+				} else {
+					q = append(q, item{b, i + 1, false})
+				}
 			}
 		}
 	}
@@ -385,13 +401,13 @@ func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
 				return true
 			}
 		}
-		if it.next == 0 && it.b.Kind == cfg.KindSelectCaseBody && target(it.b.Stmt.(*ast.CommClause).Comm) {
+		if it.next == 0 && !it.taken && it.b.Kind == cfg.KindSelectCaseBody && target(it.b.Stmt.(*ast.CommClause).Comm) {
 			return true
 		}
 		for _, s := range it.b.Succs {
 			if !seen[s] {
 				seen[s] = true
-				q = append(q, item{s, 0})
+				q = append(q, item{s, 0, false})
 			}
 		}
 	}
@@ -404,6 +420,14 @@ func Reaches(g *cfg.CFG, from ast.Node, target func(ast.Node) bool) bool {
 func Dominates(g *cfg.CFG, gate, target func(ast.Node) bool) bool {
 	if len(g.Blocks) == 0 {
 		return false
+	}
+	// A case's communication is passed on entering its body, not where
+	// cfg lists it with the other cases' before the select.
+	comms := make(map[ast.Node]bool)
+	for _, b := range g.Blocks {
+		if b.Kind == cfg.KindSelectCaseBody {
+			comms[b.Stmt.(*ast.CommClause).Comm] = true
+		}
 	}
 	seen := map[*cfg.Block]bool{g.Blocks[0]: true}
 	for q := []*cfg.Block{g.Blocks[0]}; len(q) > 0; {
@@ -421,6 +445,9 @@ func Dominates(g *cfg.CFG, gate, target func(ast.Node) bool) bool {
 		}
 		stopped := false
 		for _, n := range b.Nodes {
+			if comms[n] {
+				continue
+			}
 			if gate(n) {
 				stopped = true
 				break

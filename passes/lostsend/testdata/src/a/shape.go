@@ -51,7 +51,7 @@ func sendsTwice(ctx context.Context, done <-chan struct{}, slow func() error) er
 	go func() {
 		select {
 		case <-time.After(time.Second):
-			errc <- context.DeadlineExceeded // want `the goroutine can send 2 times on one path \(lines 54, 57\), so give errc a buffer of 2, or return after the send at line 54`
+			errc <- context.DeadlineExceeded // want `the goroutine can send 2 times on one path \(lines 54, 57\), so give errc a buffer of 2, or return after the send at line 54 and give it a buffer of 1`
 		case <-done:
 		}
 		errc <- slow()
@@ -131,5 +131,97 @@ func errOrResult(ctx context.Context, get func() (int, error)) (int, error) {
 		return 0, nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
+	}
+}
+
+// offersThenSends offers a value for a second, then sends its result; the
+// owner may give up on ctx. With a buffer the offer completes at once and
+// takes a slot, so the result needs a second one.
+func offersThenSends(ctx context.Context, slow func() error) error {
+	errc := make(chan error)
+	go func() {
+		select {
+		case errc <- context.DeadlineExceeded:
+		case <-time.After(time.Second):
+		}
+		errc <- slow() // want `the goroutine can send 2 times on one path \(lines 144, 147\), so give errc a buffer of 2, or return after the send at line 144 and give it a buffer of 1`
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stepsPerCase makes its channel on each pass, so each goroutine is the
+// only sender on its own: it sends twice on one path, and needs two slots
+// (held-out round 17, tailscale's TestNetstackTCPLoopback).
+func stepsPerCase(ctx context.Context, cases []int, read, write func(int) error) error {
+	for _, c := range cases {
+		steps := make(chan error)
+		go func() {
+			steps <- read(c) // want `the goroutine can send 2 times on one path \(lines 164, 165\), so give steps a buffer of 2, or return after the send at line 164 and give it a buffer of 1`
+			steps <- write(c)
+		}()
+		for range 2 {
+			select {
+			case err := <-steps:
+				if err != nil {
+					return err
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return nil
+}
+
+// startsOnce starts its helper behind a flag it sets first: one goroutine,
+// however many passes the loop makes (held-out round 17, tailscale's
+// containerboot).
+func startsOnce(ctx context.Context, events <-chan int, helper func() error) error {
+	errs := make(chan error)
+	started := false
+	for {
+		select {
+		case <-events:
+			if !started {
+				started = true
+				go func() {
+					errs <- helper() // want `when startsOnce returns at line 199 through the ctx.Done\(\) case without receiving from errs; give errs a buffer of 1$`
+				}()
+			}
+		case err := <-errs:
+			return err
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// startsAgain clears its flag when the helper reports: a helper per
+// report, as many as the loop runs.
+func startsAgain(ctx context.Context, events <-chan int, helper func() error) error {
+	errs := make(chan error)
+	started := false
+	for {
+		select {
+		case <-events:
+			if !started {
+				started = true
+				go func() {
+					errs <- helper() // want `it is started on each pass of the unbounded loop at line 209, so no buffer fits`
+				}()
+			}
+		case err := <-errs:
+			if err != nil {
+				return err
+			}
+			started = false
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
