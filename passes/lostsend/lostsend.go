@@ -364,8 +364,12 @@ func describe(pass *analysis.Pass, fn string, exit *chanuse.Exit) string {
 	if exit.Return != nil {
 		where = fmt.Sprintf("%s returns at line %d", fn, line)
 	} else {
-		call := category.Ends(pass.TypesInfo, exit.End)
-		where = fmt.Sprintf("%s ends the test at line %d (%s)", fn, line, types.ExprString(call.Fun))
+		if call := category.Ends(pass.TypesInfo, exit.End); call != nil {
+			where = fmt.Sprintf("%s ends the test at line %d (%s)", fn, line, types.ExprString(call.Fun))
+		} else {
+			call := category.MayEnd(pass.TypesInfo, exit.End)
+			where = fmt.Sprintf("%s ends the test at line %d if %s fails", fn, line, types.ExprString(call.Fun))
+		}
 	}
 	if exit.Case != nil {
 		where += " through " + chanuse.DescribeCase(pass, exit.Case)

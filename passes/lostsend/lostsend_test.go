@@ -19,18 +19,20 @@ func Test(t *testing.T) {
 // whichever way the test failed.
 func TestCategory(t *testing.T) {
 	want := map[string]string{
-		"TestErrorfReturn ":     "failed-test",
-		"TestFatal ":            "failed-test",
-		"TestFailNow ":          "failed-test",
-		"TestRequireFail ":      "failed-test",
-		"TestAssertFailNow ":    "failed-test",
-		"TestGoexit ":           "failed-test",
-		"TestDialsThenGivesUp ": "failed-test",
-		"TestRequireNoError ":   "test",
-		"TestSuccessFirst ":     "test",
-		"gated ":                "test", // a helper in a _test.go file
-		"timeout ":              "production",
-		"eventLoop ":            "production",
+		"TestErrorfReturn ":        "failed-test",
+		"TestFatal ":               "failed-test",
+		"TestFailNow ":             "failed-test",
+		"TestRequireFail ":         "failed-test",
+		"TestAssertFailNow ":       "failed-test",
+		"TestGoexit ":              "failed-test",
+		"TestDialsThenGivesUp ":    "failed-test",
+		"TestRequireDialFails ":    "failed-test",
+		"TestRequireNewDialFails ": "failed-test",
+		"TestRequireNoError ":      "test",
+		"TestSuccessFirst ":        "test",
+		"gated ":                   "test", // a helper in a _test.go file
+		"timeout ":                 "production",
+		"eventLoop ":               "production",
 	}
 	seen := make(map[string]bool)
 	for _, r := range analysistest.Run(t, analysistest.TestData(), lostsend.Analyzer, "a", "t") {

@@ -174,6 +174,48 @@ func FailsIn(info *types.Info, n ast.Node) bool {
 	return found
 }
 
+// MayEnd returns the call of a statement that ends the test's goroutine
+// only when its check fails (require.NoError(t, err), or r.Equal on a
+// *require.Assertions), or nil: testify's require then calls t.FailNow,
+// which leaves every goroutine the test started to itself.
+func MayEnd(info *types.Info, n ast.Node) *ast.CallExpr {
+	es, ok := n.(*ast.ExprStmt)
+	if !ok {
+		return nil
+	}
+	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
+	if !ok {
+		return nil
+	}
+	fn, ok := typeutil.Callee(info, call).(*types.Func)
+	if !ok || fn.Pkg() == nil || fn.Pkg().Path() != requirePkg {
+		return nil
+	}
+	if _, ends := Fails(info, call); ends {
+		return nil // it always ends: Ends has it
+	}
+	sig := fn.Signature()
+	if recv := sig.Recv(); recv != nil {
+		// Methods of *require.Assertions (require.New(t), s.Require()).
+		p, ok := recv.Type().(*types.Pointer)
+		if !ok {
+			return nil
+		}
+		if named, ok := types.Unalias(p.Elem()).(*types.Named); !ok || named.Obj().Name() != "Assertions" {
+			return nil
+		}
+		return call
+	}
+	// The assertions take the TestingT first; New and the helpers do not.
+	if sig.Params().Len() == 0 {
+		return nil
+	}
+	if named, ok := types.Unalias(sig.Params().At(0).Type()).(*types.Named); !ok || named.Obj().Name() != "TestingT" {
+		return nil
+	}
+	return call
+}
+
 // Ends returns the call of a statement that ends the test's goroutine
 // (t.Fatal, require.FailNow, runtime.Goexit), or nil.
 func Ends(info *types.Info, n ast.Node) *ast.CallExpr {

@@ -15,7 +15,8 @@ import (
 // Exit is a way out of a function found by Reach.
 type Exit struct {
 	// Return is the return statement, or nil when the path ends in a call
-	// that ends the goroutine of a test (t.Fatal, require.FailNow).
+	// that ends the goroutine of a test (t.Fatal, require.FailNow), or
+	// in one that ends it when its check fails (require.NoError).
 	Return *ast.ReturnStmt
 	// End is Return, or the statement of that call.
 	End ast.Node
@@ -60,7 +61,9 @@ type Walk struct {
 	Enter func(*cfg.Block) bool
 	// Info, when set, makes the walk see tests fail: a path that calls
 	// t.Error or assert.Fail is marked Failed, and one that reaches
-	// t.Fatal, require.FailNow or runtime.Goexit leaves there, failed.
+	// t.Fatal, require.FailNow or runtime.Goexit leaves there, failed;
+	// one that reaches require.NoError both leaves there, failed, and
+	// goes on.
 	Info *types.Info
 	// Marks, when set, gives the bits a node sets on the paths through
 	// it (an assignment, a receive that lets a goroutine go on); a taken
@@ -153,6 +156,13 @@ func (w *Walk) Exits(g *cfg.CFG, start ast.Node, found func(*Exit) bool) {
 			m = mark(n, m)
 			if ret, ok := n.(*ast.ReturnStmt); ok {
 				if !exit(ret, ret, cc, m) {
+					return
+				}
+			}
+			if w.Info != nil && category.MayEnd(w.Info, n) != nil {
+				// require.NoError: a way out when its check fails, and
+				// the path goes on when it passes.
+				if !exit(nil, n, cc, m|failedMark) {
 					return
 				}
 			}

@@ -201,3 +201,68 @@ func TestDialsThenGivesUp(t *testing.T) {
 		return
 	}
 }
+
+// A conditional assertion ends the test when its check fails: testify's
+// require calls t.FailNow, the test's deferred Close makes Accept fail,
+// and the goroutine blocks on its error send (held-out round 17,
+// go-libp2p's webrtc transport_test.go:785).
+func TestRequireDialFails(t *testing.T) {
+	ln, err := listen()
+	require.NoError(t, err)
+	defer ln.Close()
+	done := make(chan error)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err // want `when TestRequireDialFails ends the test at line 224 if require.NoError fails without receiving from done; give done a buffer of 1`
+			return
+		}
+		c.Close()
+		close(done)
+	}()
+	err = dial(ln)
+	require.NoError(t, err)
+	require.NoError(t, <-done)
+}
+
+// The same through require.New's Assertions.
+func TestRequireNewDialFails(t *testing.T) {
+	ln, err := listen()
+	require.NoError(t, err)
+	defer ln.Close()
+	r := require.New(t)
+	done := make(chan error)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err // want `when TestRequireNewDialFails ends the test at line 244 if r.NoError fails`
+			return
+		}
+		c.Close()
+		close(done)
+	}()
+	r.NoError(dial(ln))
+	r.NoError(<-done)
+}
+
+// Its twin takes the goroutine's result before asserting anything: no
+// path leaves without it.
+func TestRequireAfterResult(t *testing.T) {
+	ln, err := listen()
+	require.NoError(t, err)
+	defer ln.Close()
+	done := make(chan error)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		c.Close()
+		close(done)
+	}()
+	derr := dial(ln)
+	err = <-done
+	require.NoError(t, derr)
+	require.Equal(t, nil, err)
+}

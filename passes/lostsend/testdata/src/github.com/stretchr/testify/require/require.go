@@ -24,3 +24,16 @@ func NoError(t TestingT, err error, args ...any) {
 	}
 	t.FailNow()
 }
+
+func Equal(t TestingT, want, got any, args ...any) {
+	if want != got {
+		Fail(t, "not equal", args...)
+	}
+}
+
+// Assertions is what require.New and a suite's Require return.
+type Assertions struct{ t TestingT }
+
+func New(t TestingT) *Assertions { return &Assertions{t} }
+
+func (a *Assertions) NoError(err error, args ...any) { NoError(a.t, err, args...) }
