@@ -159,7 +159,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	// make on one path: with the function gone, every send must complete.
 	senders := 0
 	counts := make(map[*chanuse.Go][]*chanuse.Op)
-	alts := make(map[*chanuse.Go][]*chanuse.Op)
+	alts := make(map[*chanuse.Go][][]*chanuse.Op)
 	for _, gs := range gos {
 		counts[gs] = SendChain(res, c, gs)
 		alts[gs] = altSends(res, c, gs, sends[gs])
@@ -262,7 +262,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 // report builds the finding for send, left blocked when the owner leaves
 // as where says (through exit, when one path is named). chain lists the
 // sends the goroutine can make on c on one path.
-func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain, alts []*chanuse.Op, where string, exit *chanuse.Exit) *finding {
+func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspector.Cursor, senders int, chain []*chanuse.Op, alts [][]*chanuse.Op, where string, exit *chanuse.Exit) *finding {
 	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
 	f := &finding{c: c, send: send, d: analysis.Diagnostic{
 		Pos:      send.Pos(),
@@ -273,11 +273,7 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 	this := "this send"
 	if len(alts) > 0 {
 		// One goroutine, one leak, whichever of its sends it takes.
-		var others []string
-		for _, op := range alts {
-			others = append(others, fmt.Sprint(line(op.Node)))
-		}
-		this = fmt.Sprintf("this send or the one at line %s, whichever it takes,", strings.Join(others, " or "))
+		this = "this send" + otherPaths(alts, line)
 	}
 	head := fmt.Sprintf("%s: the goroutine blocks forever on %s when %s without receiving from %s", classify.SendNoReceiver, this, where, c.Name())
 	// A way out through the case the owner left by, when it is a
@@ -509,8 +505,10 @@ func selectEdit(pass *analysis.Pass, send *chanuse.Op, done ast.Expr) analysis.T
 }
 
 // altSends returns gs's other sends on c that are alternatives to first:
-// neither can follow the other (an error send and a result send).
-func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanuse.Op) []*chanuse.Op {
+// neither can follow the other (an error send and a result send). They
+// come as the paths that make them: sends that can follow one another
+// (two results, one after the other) share one, in order.
+func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanuse.Op) [][]*chanuse.Op {
 	var out []*chanuse.Op
 	var g *cfg.CFG
 	for _, op := range c.Ops {
@@ -524,7 +522,88 @@ func altSends(res *chanuse.Result, c *chanuse.Chan, gs *chanuse.Go, first *chanu
 			out = append(out, op)
 		}
 	}
+	if len(out) == 0 {
+		return nil
+	}
+	return sendPaths(g, out)
+}
+
+// sendPaths groups sends into the longest runs one path can make, in
+// source order: a send followed by none of the others is a run of one.
+// A send that repeats in a loop is not counted twice.
+func sendPaths(g *cfg.CFG, ops []*chanuse.Op) [][]*chanuse.Op {
+	slices.SortFunc(ops, func(a, b *chanuse.Op) int { return int(a.Pos() - b.Pos()) })
+	if len(ops) > 8 {
+		return [][]*chanuse.Op{ops[:1]} // too many to describe: name the first
+	}
+	next := make([][]int, len(ops))
+	entered := make([]bool, len(ops))
+	for i, a := range ops {
+		for j := i + 1; j < len(ops); j++ {
+			if chanuse.Reaches(g, a.Node, holds(ops[j].Node)) {
+				next[i] = append(next[i], j)
+				entered[j] = true
+			}
+		}
+	}
+	var out [][]*chanuse.Op
+	var walk func(path []int)
+	walk = func(path []int) {
+		last := path[len(path)-1]
+		if len(next[last]) == 0 || len(out) >= 8 {
+			if len(out) < 8 {
+				run := make([]*chanuse.Op, len(path))
+				for k, i := range path {
+					run[k] = ops[i]
+				}
+				out = append(out, run)
+			}
+			return
+		}
+		for _, j := range next[last] {
+			walk(append(slices.Clip(path), j))
+		}
+	}
+	for i := range ops {
+		if !entered[i] {
+			walk([]int{i})
+		}
+	}
 	return out
+}
+
+// otherPaths says which sends a goroutine makes instead of the one
+// reported, for "the goroutine blocks forever on this send...": " or the
+// one at line 36 or 40, whichever it takes," when each is a path of its
+// own; otherwise each path by name, runs of sends in order: " or, on its
+// other path, on the ones at lines 39 and 40, one after the other,".
+func otherPaths(paths [][]*chanuse.Op, line func(ast.Node) int) string {
+	var singles []string
+	runs := false
+	for _, p := range paths {
+		singles = append(singles, fmt.Sprint(line(p[0].Node)))
+		runs = runs || len(p) > 1
+	}
+	if !runs {
+		return fmt.Sprintf(" or the one at line %s, whichever it takes,", strings.Join(singles, " or "))
+	}
+	var parts []string
+	for _, p := range paths {
+		if len(p) == 1 {
+			parts = append(parts, fmt.Sprintf("the one at line %d", line(p[0].Node)))
+			continue
+		}
+		var ls []string
+		for _, op := range p {
+			ls = append(ls, fmt.Sprint(line(op.Node)))
+		}
+		parts = append(parts, fmt.Sprintf("the ones at lines %s and %s, one after the other", strings.Join(ls[:len(ls)-1], ", "), ls[len(ls)-1]))
+	}
+	where := "its other path"
+	if len(paths) > 1 {
+		where = "its other paths"
+	}
+	return fmt.Sprintf(" or, on %s, on %s,", where, strings.Join(parts, " or "))
 }
 
 // SendChain returns the longest run of gs's sends on c that one pass

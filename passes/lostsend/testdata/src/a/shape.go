@@ -225,3 +225,51 @@ func startsAgain(ctx context.Context, events <-chan int, helper func() error) er
 		}
 	}
 }
+
+// errOrTwo's goroutine sends its error, or its two results one after the
+// other: the message says which sends share a path.
+func errOrTwo(ctx context.Context, get func() (int, error)) int {
+	out := make(chan any)
+	go func() {
+		v, err := get()
+		if err != nil {
+			out <- err // want `the goroutine blocks forever on this send or, on its other path, on the ones at lines 239 and 240, one after the other, when errOrTwo returns at line 247 through the ctx.Done\(\) case without receiving from out; the goroutine can send 2 times on one path \(lines 239, 240\), so give out a buffer of 2, or return after the send at line 239 and give it a buffer of 1`
+			return
+		}
+		out <- v
+		out <- v + 1
+	}()
+	select {
+	case r := <-out:
+		_ = r
+		return 1
+	case <-ctx.Done():
+		return 0
+	}
+}
+
+// errOrOneOfTwo's goroutine sends its error, or one result of two, or two
+// results one after the other.
+func errOrOneOfTwo(ctx context.Context, get func() (int, error)) int {
+	out := make(chan any)
+	go func() {
+		v, err := get()
+		if err != nil {
+			out <- err // want `the goroutine blocks forever on this send or, on its other paths, on the one at line 262 or the ones at lines 265 and 266, one after the other, when errOrOneOfTwo returns at line 273 through the ctx.Done\(\) case without receiving from out; the goroutine can send 2 times on one path \(lines 265, 266\), so give out a buffer of 2`
+			return
+		}
+		if v < 0 {
+			out <- -v
+			return
+		}
+		out <- v
+		out <- v + 1
+	}()
+	select {
+	case r := <-out:
+		_ = r
+		return 1
+	case <-ctx.Done():
+		return 0
+	}
+}
