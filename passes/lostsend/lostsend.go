@@ -101,17 +101,43 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		return false
 	}
 	// Leaving a loop that receives counts as having received: the loop's
-	// condition is assumed to match the number of senders.
+	// condition is assumed to match the number of senders. Not when the
+	// loop's every receive is a select case beside one that takes another
+	// channel and goes round again: each pass can take that one instead,
+	// so the loop can end with c never read (held-out round 17:
+	// tailscale's config_test.go takes a config per phase).
+	fn := chanuse.FuncName(c.Owner)
+	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
+	g := res.CFG(c.Body)
+	skips := make(map[ast.Stmt]bool) // loops that can end without taking c
 	receivedInLoop := func(b *cfg.Block) bool {
 		if b.Kind != cfg.KindForDone && b.Kind != cfg.KindRangeDone {
 			return false
 		}
+		var in []*chanuse.Op
 		for _, r := range recvs {
 			if b.Stmt.Pos() <= r.Pos() && r.Pos() < b.Stmt.End() {
-				return true
+				in = append(in, r)
 			}
 		}
-		return false
+		if len(in) == 0 {
+			return false
+		}
+		if skip, ok := skips[b.Stmt]; ok {
+			return !skip
+		}
+		skips[b.Stmt] = skippable(pass.TypesInfo, res, g, c, b.Stmt, in)
+		return !skips[b.Stmt]
+	}
+	// passedSkippable says, for a path from gs's start to exit, that it
+	// left such a loop, for the message.
+	passedSkippable := func(gs *chanuse.Go, exit *chanuse.Exit) string {
+		for loop, skip := range skips {
+			if skip && gs.Stmt.End() <= loop.Pos() && loop.End() <= exit.End.Pos() {
+				return fmt.Sprintf(", after its loop at line %d took other cases than %s on every pass,", line(loop), c.Name())
+			}
+		}
+		return ""
 	}
 	// A return from a loop that receives c, taken when a counter the loop
 	// steps says all results are in (done++ on each of several channels,
@@ -135,9 +161,6 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		_, lit := n.(*ast.FuncLit)
 		return !lit
 	})
-	fn := chanuse.FuncName(c.Owner)
-	line := func(n ast.Node) int { return pass.Fset.Position(n.Pos()).Line }
-	g := res.CFG(c.Body)
 	if len(gos) > 1 && len(recvs) == 1 && !anyInLoop(recvs, c) && sameBlock(gos, sends, c) {
 		// Several goroutines started together each send and the function
 		// receives once: all but the fastest block forever.
@@ -200,7 +223,7 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		}
 		walk.Stop, walk.Enter = stop, receivedInLoop
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
-			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit), exit))
+			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit, passedSkippable(gs, exit)), exit))
 			continue
 		}
 		if !many {
@@ -257,6 +280,110 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		}
 	}
 	return out
+}
+
+// skippable reports whether a pass of loop can go round without taking
+// c: each of its receives of c is a case of a select that also has a
+// case receiving from a channel whose senders are not known (a
+// parameter, a field, a channel handed to a callee, a timer), after
+// which the loop goes on. A channel made here and followed (its senders
+// are goroutines started here) is left out: two goroutines, two
+// channels, a loop of two that takes whichever comes first takes both.
+func skippable(info *types.Info, res *chanuse.Result, g *cfg.CFG, c *chanuse.Chan, loop ast.Stmt, in []*chanuse.Op) bool {
+	for _, r := range in {
+		if r.Kind != chanuse.Recv || r.Clause == nil || r.Select == nil {
+			return false // taken on every pass that reaches it
+		}
+	}
+	for _, r := range in {
+		for _, s := range r.Select.Body.List {
+			cc := s.(*ast.CommClause)
+			if cc == r.Clause || !foreignRecv(info, res, c, cc) {
+				continue
+			}
+			if goesRound(g, cc, loop) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foreignRecv reports whether the case receives from a channel that is
+// not one of the function's followed channels nor one its goroutines
+// send on.
+func foreignRecv(info *types.Info, res *chanuse.Result, c *chanuse.Chan, cc *ast.CommClause) bool {
+	var x ast.Expr
+	switch s := cc.Comm.(type) {
+	case *ast.ExprStmt:
+		x = s.X
+	case *ast.AssignStmt:
+		if len(s.Rhs) == 1 {
+			x = s.Rhs[0]
+		}
+	}
+	u, ok := ast.Unparen(x).(*ast.UnaryExpr)
+	if !ok || u.Op != token.ARROW {
+		return false
+	}
+	ch := ast.Unparen(u.X)
+	if id, ok := ch.(*ast.Ident); ok {
+		obj := info.Uses[id]
+		for _, d := range res.Chans {
+			if d.Var == obj {
+				return false
+			}
+		}
+	}
+	// A channel the function's goroutines send on, whatever it is.
+	text := types.ExprString(ch)
+	for _, op := range c.Ops {
+		if op.Go == nil {
+			continue
+		}
+		found := false
+		ast.Inspect(op.Go.Lit.Body, func(n ast.Node) bool {
+			if s, ok := n.(*ast.SendStmt); ok && types.ExprString(ast.Unparen(s.Chan)) == text {
+				found = true
+			}
+			return !found
+		})
+		if found {
+			return false
+		}
+	}
+	return true
+}
+
+// goesRound reports whether some path from the start of the case's body
+// comes back to loop's condition, post statement or body: the loop goes
+// on after taking the case.
+func goesRound(g *cfg.CFG, cc *ast.CommClause, loop ast.Stmt) bool {
+	var q []*cfg.Block
+	for _, b := range g.Blocks {
+		if b.Kind == cfg.KindSelectCaseBody && b.Stmt == cc {
+			q = append(q, b)
+		}
+	}
+	seen := make(map[*cfg.Block]bool)
+	for len(q) > 0 {
+		b := q[0]
+		q = q[1:]
+		for _, s := range b.Succs {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			if s.Stmt == loop {
+				switch s.Kind {
+				case cfg.KindForLoop, cfg.KindForPost, cfg.KindForBody, cfg.KindRangeLoop:
+					return true
+				}
+			}
+			q = append(q, s)
+		}
+	}
+	return false
 }
 
 // report builds the finding for send, left blocked when the owner leaves
@@ -354,7 +481,7 @@ func report(pass *analysis.Pass, c *chanuse.Chan, send *chanuse.Op, loop inspect
 }
 
 // describe says how the owner leaves through exit, for a diagnostic.
-func describe(pass *analysis.Pass, fn string, exit *chanuse.Exit) string {
+func describe(pass *analysis.Pass, fn string, exit *chanuse.Exit, after string) string {
 	line := pass.Fset.Position(exit.End.Pos()).Line
 	var where string
 	if exit.Return != nil {
@@ -370,8 +497,9 @@ func describe(pass *analysis.Pass, fn string, exit *chanuse.Exit) string {
 	if exit.Case != nil {
 		where += " through " + chanuse.DescribeCase(pass, exit.Case)
 	}
+	where += after
 	if exit.Failed && exit.Return != nil {
-		where += ", after failing the test,"
+		where = strings.TrimSuffix(where, ",") + ", after failing the test,"
 	}
 	return where
 }

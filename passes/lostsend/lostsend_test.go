@@ -28,6 +28,8 @@ func TestCategory(t *testing.T) {
 		"TestDialsThenGivesUp ":    "failed-test",
 		"TestRequireDialFails ":    "failed-test",
 		"TestRequireNewDialFails ": "failed-test",
+		"TestPhases ":              "test",
+		"TestErrOrFatal ":          "failed-test",
 		"TestRequireNoError ":      "test",
 		"TestSuccessFirst ":        "test",
 		"gated ":                   "test", // a helper in a _test.go file

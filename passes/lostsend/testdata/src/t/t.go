@@ -23,3 +23,4 @@ type conn interface{ Close() error }
 func listen() (listener, error) { return nil, nil }
 
 func dial(listener) error { return nil }
+func watch(chan int)      {}
