@@ -266,3 +266,19 @@ func TestRequireAfterResult(t *testing.T) {
 	require.NoError(t, derr)
 	require.Equal(t, nil, err)
 }
+
+// Its twin asserts in the goroutine too: when the dial fails, Accept can
+// only fail, and the goroutine's require.NoError ends it before its send.
+func TestRequireBothSides(t *testing.T) {
+	ln, err := listen()
+	require.NoError(t, err)
+	defer ln.Close()
+	conns := make(chan conn)
+	go func() {
+		c, err := ln.Accept()
+		require.NoError(t, err)
+		conns <- c
+	}()
+	require.NoError(t, dial(ln))
+	(<-conns).Close()
+}
