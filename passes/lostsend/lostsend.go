@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -131,13 +132,25 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 	}
 	// passedSkippable says, for a path from gs's start to exit, that it
 	// left such a loop, for the message.
+	broken := make(map[ast.Stmt]bool) // receive loops left by an early break
 	passedSkippable := func(gs *chanuse.Go, exit *chanuse.Exit) string {
+		// The first such loop in the source, for a message that does
+		// not change from run to run.
+		var first ast.Stmt
+		text := ""
 		for loop, skip := range skips {
-			if skip && gs.Stmt.End() <= loop.Pos() && loop.End() <= exit.End.Pos() {
-				return fmt.Sprintf(", after its loop at line %d took other cases than %s on every pass,", line(loop), c.Name())
+			if skip && gs.Stmt.End() <= loop.Pos() && loop.End() <= exit.End.Pos() && (first == nil || loop.Pos() < first.Pos()) {
+				first = loop
+				text = fmt.Sprintf(", after its loop at line %d took other cases than %s on every pass,", line(loop), c.Name())
 			}
 		}
-		return ""
+		for loop := range broken {
+			if gs.Stmt.End() <= loop.End() && loop.End() <= exit.End.Pos() && (first == nil || loop.Pos() < first.Pos()) {
+				first = loop
+				text = fmt.Sprintf(", after a break left its loop at line %d early,", line(loop))
+			}
+		}
+		return text
 	}
 	// A return from a loop that receives c, taken when a counter the loop
 	// steps says all results are in (done++ on each of several channels,
@@ -177,6 +190,9 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 				TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, fmt.Sprint(len(gos)))},
 			}},
 		}}}
+	}
+	if f := fewerTaken(pass, c, gos, sends, recvs); f != nil {
+		return []*finding{f}
 	}
 	// Goroutines started outside loops each need a slot per send they can
 	// make on one path: with the function gone, every send must complete.
@@ -221,7 +237,28 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 			r := reached
 			reached = func(e *chanuse.Exit) bool { return e.Return == nil && r(e) }
 		}
-		walk.Stop, walk.Enter = stop, receivedInLoop
+		walk.Stop = stop
+		// Leaving a receive loop counts as having received at its
+		// natural end; a break that leaves before a counter says all
+		// results are in does not, for a goroutine started once (for
+		// goroutines started in a loop, such a break is reported below
+		// as one that stops receiving).
+		prune := walk.Prune
+		walk.Prune = func(b *cfg.Block, i int) bool {
+			if prune != nil && prune(b, i) {
+				return true
+			}
+			end := b.Succs[i]
+			if !receivedInLoop(end) {
+				return false
+			}
+			natural := b.Stmt == end.Stmt && (b.Kind == cfg.KindForLoop || b.Kind == cfg.KindRangeLoop)
+			if natural || many || !breaksEarly(pass.TypesInfo, end.Stmt) {
+				return true
+			}
+			broken[end.Stmt] = true
+			return false
+		}
 		if exit := bestExit(pass, g, gs.Stmt, walk, reached, benign, countedExit); exit != nil {
 			out = append(out, report(pass, c, send, loop, senders, counts[gs], alts[gs], describe(pass, fn, exit, passedSkippable(gs, exit)), exit))
 			continue
@@ -280,6 +317,136 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 		}
 	}
 	return out
+}
+
+// breaksEarly reports whether a break leaves loop under no condition on a
+// counter the loop steps: before all results can be in.
+func breaksEarly(info *types.Info, loop ast.Stmt) bool {
+	for _, exit := range chanuse.EarlyExits(info, loop) {
+		if br, ok := exit.(*ast.BranchStmt); ok && br.Tok == token.BREAK {
+			return true
+		}
+	}
+	return false
+}
+
+// fewerTaken reports the goroutines a loop that receives a constant
+// number of times leaves blocked when more of them send: ten started,
+// three taken. It counts only what must happen: each goroutine, started
+// at the function's top level or by a top-level loop of constant count
+// that nothing leaves early, sends once on c from its own top level and
+// cannot return before; the single receive is a statement of a top-level
+// loop of constant count that nothing leaves early.
+func fewerTaken(pass *analysis.Pass, c *chanuse.Chan, gos []*chanuse.Go, sends map[*chanuse.Go]*chanuse.Op, recvs []*chanuse.Op) *finding {
+	if len(recvs) != 1 || recvs[0].Kind != chanuse.Recv || recvs[0].Clause != nil {
+		return nil
+	}
+	r := recvs[0]
+	rloop := recvLoop(r, c)
+	if !rloop.Valid() || !topLevel(c.Body, rloop.Node()) || !straight(rloop.Node()) || !inBody(rloop.Node(), stmtOf(r.Cur)) {
+		return nil
+	}
+	taken, err := strconv.Atoi(bufferFor(pass, rloop.Node(), c))
+	if err != nil {
+		return nil
+	}
+	sent := 0
+	for _, gs := range gos {
+		if !sendsOnce(c, gs, sends[gs]) {
+			return nil
+		}
+		if loop := chanuse.Loop(sends[gs].GoCursor(), c.Body); loop.Valid() {
+			n, err := strconv.Atoi(bufferFor(pass, loop.Node(), c))
+			if err != nil || !topLevel(c.Body, loop.Node()) || !straight(loop.Node()) || !inBody(loop.Node(), gs.Stmt) {
+				return nil
+			}
+			sent += n
+		} else if topLevel(c.Body, gs.Stmt) {
+			sent++
+		} else {
+			return nil
+		}
+		if gs.Stmt.Pos() > rloop.Node().Pos() {
+			return nil // started after the loop, or by it
+		}
+	}
+	if sent <= taken {
+		return nil
+	}
+	send := sends[gos[0]]
+	left := "1 blocks"
+	if sent-taken > 1 {
+		left = fmt.Sprintf("%d block", sent-taken)
+	}
+	msg := fmt.Sprintf("%s: %d goroutines send on %s once each but %s receives %d times (the loop at line %d): %s forever; give %s a buffer of %d",
+		classify.SendNoReceiver, sent, c.Name(), chanuse.FuncName(c.Owner), taken, pass.Fset.Position(rloop.Node().Pos()).Line, left, c.Name(), sent)
+	return &finding{c: c, send: send, size: fmt.Sprint(sent), d: analysis.Diagnostic{
+		Pos: send.Pos(), End: send.Node.End(), Message: msg,
+		URL:      "https://github.com/leakhound/leakhound/blob/main/docs/leakvet.md#lostsend",
+		Category: category.Of(pass, send.Pos(), false),
+		SuggestedFixes: []analysis.SuggestedFix{{
+			Message:   fmt.Sprintf("Give %s a buffer of %d", c.Name(), sent),
+			TextEdits: []analysis.TextEdit{chanuse.BufferEdit(c.Make, fmt.Sprint(sent))},
+		}},
+	}}
+}
+
+// topLevel reports whether stmt is a statement of body itself.
+func topLevel(body *ast.BlockStmt, stmt ast.Node) bool {
+	return slices.ContainsFunc(body.List, func(s ast.Stmt) bool { return s == stmt })
+}
+
+// inBody reports whether stmt is a statement of the loop's own body.
+func inBody(loop, stmt ast.Node) bool {
+	switch l := loop.(type) {
+	case *ast.ForStmt:
+		return topLevel(l.Body, stmt)
+	case *ast.RangeStmt:
+		return topLevel(l.Body, stmt)
+	}
+	return false
+}
+
+// straight reports whether nothing in n, outside function literals,
+// returns, branches, panics or calls a function that may not return: each
+// pass runs every statement.
+func straight(n ast.Node) bool {
+	ok := true
+	ast.Inspect(n, func(m ast.Node) bool {
+		switch m := m.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.ReturnStmt, *ast.BranchStmt, *ast.SelectStmt, *ast.DeferStmt:
+			ok = false
+		case *ast.CallExpr:
+			if id, isID := ast.Unparen(m.Fun).(*ast.Ident); isID && id.Name == "panic" {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// stmtOf returns the statement around the node at cur.
+func stmtOf(cur chanuse.Cursor) ast.Node {
+	for ; cur.Valid(); cur = cur.Parent() {
+		if s, ok := cur.Node().(ast.Stmt); ok {
+			return s
+		}
+	}
+	return nil
+}
+
+// sendsOnce reports whether gs makes exactly one send on c, send, as a
+// statement of its own top level that no return can skip.
+func sendsOnce(c *chanuse.Chan, gs *chanuse.Go, send *chanuse.Op) bool {
+	for _, op := range c.Ops {
+		if op.Go == gs && op != send {
+			return false
+		}
+	}
+	return send.Select == nil && topLevel(gs.Lit.Body, send.Node) && straight(gs.Lit.Body)
 }
 
 // skippable reports whether a pass of loop can go round without taking
