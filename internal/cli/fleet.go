@@ -300,8 +300,6 @@ type fleetDoc struct {
 	Forgotten int `json:"forgotten,omitempty"`
 }
 
-// fleetFindings renders the targets' reports as fleet findings: the
-// present instances' groups that leak and suspects, by job.
 // fleetNow is the fleet findings the watch would report if it ended now.
 func fleetNow(a *analyzeFlags, targets []*target) []fleet.Finding {
 	docs := make([]watched, len(targets))
@@ -334,6 +332,8 @@ func fleetPage(s *fleetSource, targets []*target, fs []fleet.Finding) *report.Wa
 	return p
 }
 
+// fleetFindings renders the targets' reports as fleet findings: the
+// present instances' groups that leak and suspects, by job.
 func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 	var in []fleet.Instance
 	for i, t := range targets {
