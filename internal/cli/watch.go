@@ -91,7 +91,7 @@ func watch(e *env, args []string) int {
 	}
 	targets := make([]*target, len(urls))
 	for i, raw := range urls {
-		u, ok := asURL(raw)
+		u, ok := a.asURL(raw)
 		if !ok {
 			return e.fail("watch", fmt.Errorf("%s: not an http(s) URL", remote.Redact(raw)))
 		}
