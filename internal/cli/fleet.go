@@ -314,6 +314,7 @@ func fleetNow(a *analyzeFlags, targets []*target) []fleet.Finding {
 // fleetPage is the fleet's section of the --html page.
 func fleetPage(s *fleetSource, targets []*target, fs []fleet.Finding) *report.WatchFleet {
 	p := &report.WatchFleet{Prometheus: s.shown, Summary: fleetSummary(s, targets), AlertsFile: fleet.AlertsFile}
+	p.Read, p.Unread = answered(targets)
 	if s.lastErr != "" {
 		p.Summary += "; " + s.lastErr
 	}
@@ -351,4 +352,18 @@ func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 		in = append(in, inst)
 	}
 	return fleet.Aggregate(in)
+}
+
+// answered counts the instances that answered at least once and those
+// still listed that never did.
+func answered(targets []*target) (read, unread int) {
+	for _, t := range targets {
+		switch {
+		case t.samples > 0:
+			read++
+		case !t.gone:
+			unread++
+		}
+	}
+	return read, unread
 }

@@ -140,6 +140,12 @@ func TestPprofTLSFlags(t *testing.T) {
 	if code == ExitError || !strings.Contains(out, `"input": "`+srv.URL) {
 		t.Errorf("analyze with the CA and a client certificate: exit %d\n%s\n%s", code, out, errOut)
 	}
+	// host:port with a TLS flag is read over https.
+	hostPort := strings.TrimPrefix(srv.URL, "https://")
+	code, out, errOut = run(t, "", append(append([]string{"analyze", "--format", "json"}, tlsArgs...), hostPort)...)
+	if code == ExitError || !strings.Contains(out, `"input": "`+srv.URL) {
+		t.Errorf("analyze %s with TLS flags: exit %d\n%.300s\n%s", hostPort, code, out, errOut)
+	}
 	code, _, errOut = run(t, "", "analyze", "--pprof-ca-file", otherFile, "--pprof-cert-file", certFile, "--pprof-key-file", keyFile, srv.URL)
 	if code != ExitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, srv.URL+"/debug/pprof/goroutine") ||
 		!strings.Contains(errOut, "signed by unknown authority (--pprof-ca-file names the CA that signed it)") || strings.Contains(errOut, keyLine) {
