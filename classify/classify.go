@@ -32,7 +32,7 @@ type Config struct {
 	IOMinutes int
 	// KeepGoroutines fills Report.Goroutines with one entry per goroutine.
 	// It keeps every goroutine id in the findings too, whatever MaxIDs
-	// says: Report.Keep matches the entries to findings by id.
+	// says: a reader of the JSON matches the entries to findings by id.
 	KeepGoroutines bool
 	// MaxIDs caps the goroutine ids each finding lists in GoroutineIDs, the
 	// first read kept; IDsOmitted counts the rest, and Count stays whole.
@@ -673,7 +673,7 @@ func (c *Classifier) Report() *Report {
 	})
 	for _, m := range c.gs {
 		info := GoroutineInfo{ID: m.id, Function: m.e.entry, WaitReason: m.grp.state,
-			Minutes: m.minutes, Class: m.e.class, Verdict: m.grp.f.Verdict}
+			Minutes: m.minutes, Class: m.e.class, Verdict: m.grp.f.Verdict, finding: &m.grp.f}
 		if m.count > 1 {
 			info.Count = m.count
 		}
@@ -695,10 +695,12 @@ func (r *Report) Keep(keep func(*Finding) bool) {
 		return false
 	})
 	if len(drop) > 0 {
+		// The entries of a report decoded from JSON do not know their
+		// finding: they go by id, and profile stacks, which have none,
+		// by class and verdict, when only dropped findings have that
+		// pair (so a --class filter drops them), and stay when a kept
+		// finding has it too.
 		ids := make(map[int64]bool)
-		// Profile stacks have no ids: theirs go by class and verdict,
-		// when only dropped findings have that pair (so a --class
-		// filter drops them), and stay when a kept finding has it too.
 		type kind struct {
 			class   Class
 			verdict Verdict
@@ -714,6 +716,9 @@ func (r *Report) Keep(keep func(*Finding) bool) {
 			kept[kind{f.Class, f.Verdict}] = true
 		}
 		r.Goroutines = slices.DeleteFunc(r.Goroutines, func(g GoroutineInfo) bool {
+			if g.finding != nil {
+				return drop[g.finding]
+			}
 			if g.ID == 0 {
 				k := kind{g.Class, g.Verdict}
 				return dropped[k] && !kept[k]

@@ -214,6 +214,12 @@ func TestKeepProfileStacks(t *testing.T) {
 	if len(r.Goroutines) != 2 || r.Goroutines[0].Class != SendNoReceiver || r.Goroutines[1].Class != SendNoReceiver {
 		t.Errorf("after keeping send-no-receiver: %+v", r.Goroutines)
 	}
+	// A filter that drops one of two findings of a class and verdict (as
+	// --min-count does) drops that one's stack, not the other's.
+	r.Keep(func(f *Finding) bool { return f.Count > 200 })
+	if len(r.Findings) != 1 || len(r.Goroutines) != 1 || r.Goroutines[0].Count != r.Findings[0].Count {
+		t.Errorf("after keeping the larger send: findings %d, stacks %+v", len(r.Findings), r.Goroutines)
+	}
 }
 
 func TestConcreteFix(t *testing.T) {

@@ -133,6 +133,10 @@ type GoroutineInfo struct {
 	Class      Class   `json:"class"`
 	Verdict    Verdict `json:"verdict"`
 	Count      int     `json:"count,omitempty"` // >1 for profile stacks, which have no ids
+	// finding is the finding it is in, so that Report.Keep drops the
+	// entries of a dropped finding exactly, profile stacks too, which
+	// have no id to match; nil in a report decoded from JSON.
+	finding *Finding
 }
 
 // Report is everything a classification found.

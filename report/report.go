@@ -31,9 +31,6 @@ type Document struct {
 func JSON(w io.Writer, input string, r *classify.Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if r.Goroutines == nil {
-		r.Goroutines = []classify.GoroutineInfo{}
-	}
 	return enc.Encode(Document{Schema: Schema, Input: input, Report: r})
 }
 

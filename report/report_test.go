@@ -35,7 +35,14 @@ func TestJSONRoundTrip(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Schema != Schema || doc.Input != "dump.txt" || !reflect.DeepEqual(doc.Report, r) {
+	// A classifier's goroutine entries also link to their findings, for
+	// Report.Keep; that is no data, and JSON has no place for it: the
+	// entries must come back with every field they were written with.
+	got, want := *doc.Report, *r
+	got.Goroutines, want.Goroutines = nil, nil
+	ge, _ := json.Marshal(doc.Report.Goroutines)
+	we, _ := json.Marshal(r.Goroutines)
+	if doc.Schema != Schema || doc.Input != "dump.txt" || !reflect.DeepEqual(got, want) || len(doc.Report.Goroutines) != len(r.Goroutines) || !bytes.Equal(ge, we) {
 		t.Errorf("round trip lost data:\n got %+v\nwant %+v", doc.Report, r)
 	}
 	for _, field := range []string{`"verdict": "leak"`, `"class": "send-no-receiver"`, `"wait_reason": "chan send"`,

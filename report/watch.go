@@ -55,6 +55,9 @@ type WatchFleet struct {
 	Prometheus string // its URL, without credentials
 	Summary    string // the instances, in a line
 	Leaks      []FleetLeak
+	// Read counts the instances that answered at least once, Unread
+	// those that never did: no leak says nothing when none was read.
+	Read, Unread int
 	// AlertsFile is where the alerts the leaks name are defined.
 	AlertsFile string
 }
@@ -215,7 +218,7 @@ func fleetOf(opt WatchOptions, anchors map[string]string) *fleetView {
 		opt.MaxShares = 10
 	}
 	f := opt.Fleet
-	v := &fleetView{Prometheus: Escape(f.Prometheus), Summary: Escape(f.Summary), Leaks: len(f.Leaks), AlertsFile: f.AlertsFile}
+	v := &fleetView{Prometheus: Escape(f.Prometheus), Summary: Escape(f.Summary), Leaks: len(f.Leaks), AlertsFile: f.AlertsFile, Read: f.Read, Unread: f.Unread}
 	for i, l := range f.Leaks {
 		v.Held += l.Count
 		if i >= opt.MaxLeaks {
@@ -253,6 +256,7 @@ type watchPage struct {
 type fleetView struct {
 	Prometheus, Summary string
 	Leaks, Held, More   int
+	Read, Unread        int
 	List                []leakView
 	AlertsFile          string
 }

@@ -169,11 +169,19 @@ func TestWatchHTMLFleet(t *testing.T) {
 
 	// No leak yet: said, on a live page.
 	buf.Reset()
-	if err := WatchHTML(&buf, targets, WatchOptions{Fleet: &WatchFleet{Summary: "2 instances"}}); err != nil {
+	if err := WatchHTML(&buf, targets, WatchOptions{Fleet: &WatchFleet{Summary: "2 instances", Read: 2}}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "No leak on any instance so far.") {
+	if !strings.Contains(buf.String(), "No leak on the 2 instances that answered so far.") {
 		t.Error("an empty fleet is not said to be so")
+	}
+	// None answered: nothing is known, which is not "no leak".
+	buf.Reset()
+	if err := WatchHTML(&buf, targets, WatchOptions{Final: true, Fleet: &WatchFleet{Summary: "2 instances", Unread: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "No instance has answered: nothing is known of their leaks.") || strings.Contains(buf.String(), "No leak") {
+		t.Error("a fleet that never answered is said to have no leak")
 	}
 }
 

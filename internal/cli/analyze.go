@@ -26,7 +26,8 @@ import (
 // details is the help text a command prints for -h after its summary.
 var details = map[string]string{
 	"analyze": `The input is a file, a URL (http://host:port, or host:port when no such
-file exists), or - for stdin. Without an input, analyze reads stdin when it
+file exists, read over https when a --pprof TLS flag is given), or - for
+stdin. Without an input, analyze reads stdin when it
 is a pipe and prints this usage when it is a terminal.
 
 Source lines: for a file or stdin, the paths the dump names are read (your
@@ -332,7 +333,7 @@ func analyze(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "usage: leakhound analyze [flags] [FILE|URL|-]\nRun 'leakhound help analyze' for the flags.\n")
 		return ExitError
 	}
-	if u, ok := asURL(name); ok {
+	if u, ok := a.asURL(name); ok {
 		c := a.classifier(true)
 		res, err := a.fetch(e, u, c)
 		if err != nil && u != name {
@@ -377,6 +378,16 @@ func analyze(e *env, args []string) int {
 		return e.fail("analyze", input.ErrEmpty(displayName(name)))
 	}
 	return a.render(e, output{name: displayName(name), notes: notes}, c.Report())
+}
+
+// asURL is the package's asURL, but host:port is read over https when a
+// --pprof TLS flag is given: they say the services speak it.
+func (a *analyzeFlags) asURL(name string) (string, bool) {
+	u, ok := asURL(name)
+	if ok && a.tls != (remote.TLS{}) && u != name && strings.HasPrefix(u, "http://") {
+		u = "https://" + strings.TrimPrefix(u, "http://")
+	}
+	return u, ok
 }
 
 // asURL says whether an input names a service: an http(s) URL, or

@@ -300,8 +300,6 @@ type fleetDoc struct {
 	Forgotten int `json:"forgotten,omitempty"`
 }
 
-// fleetFindings renders the targets' reports as fleet findings: the
-// present instances' groups that leak and suspects, by job.
 // fleetNow is the fleet findings the watch would report if it ended now.
 func fleetNow(a *analyzeFlags, targets []*target) []fleet.Finding {
 	docs := make([]watched, len(targets))
@@ -316,6 +314,7 @@ func fleetNow(a *analyzeFlags, targets []*target) []fleet.Finding {
 // fleetPage is the fleet's section of the --html page.
 func fleetPage(s *fleetSource, targets []*target, fs []fleet.Finding) *report.WatchFleet {
 	p := &report.WatchFleet{Prometheus: s.shown, Summary: fleetSummary(s, targets), AlertsFile: fleet.AlertsFile}
+	p.Read, p.Unread = answered(targets)
 	if s.lastErr != "" {
 		p.Summary += "; " + s.lastErr
 	}
@@ -334,6 +333,8 @@ func fleetPage(s *fleetSource, targets []*target, fs []fleet.Finding) *report.Wa
 	return p
 }
 
+// fleetFindings renders the targets' reports as fleet findings: the
+// present instances' groups that leak and suspects, by job.
 func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 	var in []fleet.Instance
 	for i, t := range targets {
@@ -351,4 +352,18 @@ func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 		in = append(in, inst)
 	}
 	return fleet.Aggregate(in)
+}
+
+// answered counts the instances that answered at least once and those
+// still listed that never did.
+func answered(targets []*target) (read, unread int) {
+	for _, t := range targets {
+		switch {
+		case t.samples > 0:
+			read++
+		case !t.gone:
+			unread++
+		}
+	}
+	return read, unread
 }

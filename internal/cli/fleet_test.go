@@ -576,6 +576,15 @@ func TestFleetPrometheusDown(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Prometheus.Errors != 2 || doc.Fleet == nil || strings.Contains(out, "hunter2") {
 		t.Errorf("JSON %v: %s", err, out)
 	}
+	// In text and on the page, nothing read is not "no leak".
+	page := filepath.Join(t.TempDir(), "fleet.html")
+	code, out, _ = runRounds(t, func(round int) bool { return false },
+		"watch", "--prometheus", "http://"+addr, "--job", "api", "--color", "never", "--interval", "1h", "--timeout", "10s", "--html", page)
+	b, err := os.ReadFile(page)
+	if code != ExitError || !strings.Contains(out, "no instance answered, so nothing is known of their leaks") || strings.Contains(out, "no leak") ||
+		err != nil || !strings.Contains(string(b), "No instance has answered: nothing is known") {
+		t.Errorf("exit %d, text:\n%s\npage (%v) says it: %v", code, out, err, strings.Contains(string(b), "No instance has answered"))
+	}
 }
 
 func TestFleetFlags(t *testing.T) {

@@ -181,10 +181,16 @@ func parkedDump(t *testing.T, n int) []byte {
 		go parkForIDs(release)
 	}
 	buf := make([]byte, 4<<20)
+	// Parked: the header's wait reason is right above the frame.
+	parked := []byte("[chan receive]:\ngithub.com/leakhound/leakhound/internal/cli.parkForIDs(")
+	deadline := time.Now().Add(time.Minute)
 	for {
 		dump := buf[:runtime.Stack(buf, true)]
-		if bytes.Count(dump, []byte("internal/cli.parkForIDs(")) >= n {
+		if bytes.Count(dump, parked) >= n {
 			return bytes.Clone(dump)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d goroutines parked after a minute", bytes.Count(dump, parked), n)
 		}
 		runtime.Gosched()
 	}

@@ -1,75 +1,33 @@
 package cli
 
 import (
-	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"net/http/pprof"
 	"net/url"
 	"os"
 	"path/filepath"
-	rpprof "runtime/pprof"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/remote/pproftest"
 	"github.com/leakhound/leakhound/internal/remote/tlstest"
 )
 
-// countingProxy is a real loopback server in front of a service's
-// net/http/pprof: it counts the requests for each path, can stand for a
-// service in trouble (503 to everything), and can be moved to another
-// backend process. A runtime with the goroutineleak profile has that
-// profile answered 404 here, as every runtime before Go 1.27 answers, so
-// the tests mean the same on every toolchain.
-type countingProxy struct {
-	srv     *httptest.Server
-	backend atomic.Pointer[url.URL]
-	down    atomic.Bool
-	mu      sync.Mutex
-	hits    map[string]int
+// proxyTo is a Front's backend: the service at raw, another process.
+func proxyTo(t *testing.T, raw string) http.Handler {
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pproftest.ProxyTo(u)
 }
 
-func newCountingProxy(t *testing.T, backend string) *countingProxy {
-	p := &countingProxy{hits: map[string]int{}}
-	p.moveTo(backend)
-	hasLeakProfile := rpprof.Lookup("goroutineleak") != nil
-	rp := &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(p.backend.Load()) }}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p.mu.Lock()
-		p.hits[r.URL.Path]++
-		p.mu.Unlock()
-		switch {
-		case p.down.Load():
-			http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
-		case hasLeakProfile && r.URL.Path == "/debug/pprof/goroutineleak":
-			http.NotFound(w, r)
-		default:
-			rp.ServeHTTP(w, r)
-		}
-	}))
-	t.Cleanup(p.srv.Close)
-	return p
-}
-
-func (p *countingProxy) moveTo(backend string) {
-	u, _ := url.Parse(backend)
-	p.backend.Store(u)
-}
-
-func (p *countingProxy) count(path string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.hits[path]
-}
-
-const leakProfilePath = "/debug/pprof/goroutineleak"
+const leakProfilePath = pproftest.LeakProfile
 
 // TestWatchAsksForLeakProfileOnce: a service without the goroutineleak
 // profile is asked for it once over many rounds, not each round; a new
@@ -80,28 +38,28 @@ func TestWatchAsksForLeakProfileOnce(t *testing.T) {
 		t.Skip("ASLR is off: two processes of one binary cannot be told apart from their profiles")
 	}
 	first, firstCmd := startTarget(t, "leak", "127.0.0.1:0")
-	p := newCountingProxy(t, first)
+	p := pproftest.NewFront(t, proxyTo(t, first))
 	// The asks expected by the end of each round: one in the first, one
 	// when another process answers (round 4), none in the round the
 	// service is down (6), one in the round after it (7).
 	want := []int{1, 1, 1, 2, 2, 2, 3, 3}
 	code, out, errOut := runRounds(t, func(round int) bool {
-		if got := p.count(leakProfilePath); got != want[round-1] {
+		if got := p.Count(leakProfilePath); got != want[round-1] {
 			t.Errorf("after round %d: asked %d times for the goroutineleak profile, want %d", round, got, want[round-1])
 		}
 		switch round {
 		case 3:
 			second, _ := startTarget(t, "leak", "127.0.0.1:0")
-			p.moveTo(second)
+			p.Use(proxyTo(t, second))
 			firstCmd.Process.Kill()
 			firstCmd.Wait()
 		case 5:
-			p.down.Store(true)
+			p.Down.Store(true)
 		case 6:
-			p.down.Store(false)
+			p.Down.Store(false)
 		}
 		return round < len(want)
-	}, "watch", "--format", "json", "--interval", "1h", "--timeout", "1m", p.srv.URL)
+	}, "watch", "--format", "json", "--interval", "1h", "--timeout", "1m", p.URL)
 	var doc struct {
 		Targets []struct {
 			Samples  int               `json:"samples"`
@@ -119,7 +77,7 @@ func TestWatchAsksForLeakProfileOnce(t *testing.T) {
 	}
 	// Each round that answered read the profile and, below --full-below,
 	// the full dump; the round down was refused its first request.
-	if got, answered := p.count("/debug/pprof/goroutine"), len(want)-1; got != 2*answered+1 {
+	if got, answered := p.Count("/debug/pprof/goroutine"), len(want)-1; got != 2*answered+1 {
 		t.Errorf("%d goroutine requests, want %d", got, 2*answered+1)
 	}
 }
@@ -129,8 +87,8 @@ func TestWatchAsksForLeakProfileOnce(t *testing.T) {
 // many instances nothing can be proven.
 func TestFleetAsksForLeakProfileOnce(t *testing.T) {
 	target, _ := startTarget(t, "leak", "127.0.0.1:0")
-	p := newCountingProxy(t, target)
-	addr := strings.TrimPrefix(p.srv.URL, "http://")
+	p := pproftest.NewFront(t, proxyTo(t, target))
+	addr := strings.TrimPrefix(p.URL, "http://")
 	body := fmt.Sprintf(`{"status":"success","data":{"activeTargets":[{"labels":{"job":"api","instance":%q},"scrapeUrl":"http://%s/metrics","health":"up"}]}}`, addr, addr)
 	prom := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, body) }))
 	defer prom.Close()
@@ -140,10 +98,10 @@ func TestFleetAsksForLeakProfileOnce(t *testing.T) {
 	if code == ExitError {
 		t.Fatalf("exit %d:\n%s\n%s", code, out, errOut)
 	}
-	if got := p.count(leakProfilePath); got != 1 {
+	if got := p.Count(leakProfilePath); got != 1 {
 		t.Errorf("%d rounds asked %d times for the goroutineleak profile, want 1", rounds, got)
 	}
-	if got := p.count("/debug/pprof/goroutine"); got != rounds {
+	if got := p.Count("/debug/pprof/goroutine"); got != rounds {
 		t.Errorf("%d goroutine profile requests, want %d", got, rounds)
 	}
 	if want := "on 1 instance: " + noProofText; !strings.Contains(out, want) {
@@ -155,18 +113,11 @@ func TestFleetAsksForLeakProfileOnce(t *testing.T) {
 // certificate that ca signed for 127.0.0.1; with clients set, it wants a
 // client certificate that clients signed.
 func httpsPprof(t *testing.T, ca, clients *tlstest.CA) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	srv := httptest.NewUnstartedServer(mux)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "127.0.0.1").TLS}}
+	var pool *x509.CertPool
 	if clients != nil {
-		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
-		srv.TLS.ClientCAs = clients.Pool()
+		pool = clients.Pool()
 	}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return pproftest.TLS(t, ca.Server(t, "127.0.0.1").TLS, pool, 0)
 }
 
 // TestPprofTLSFlags: analyze and watch read a service over https with a
@@ -188,6 +139,12 @@ func TestPprofTLSFlags(t *testing.T) {
 	code, out, errOut := run(t, "", append(append([]string{"analyze", "--format", "json"}, tlsArgs...), srv.URL)...)
 	if code == ExitError || !strings.Contains(out, `"input": "`+srv.URL) {
 		t.Errorf("analyze with the CA and a client certificate: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// host:port with a TLS flag is read over https.
+	hostPort := strings.TrimPrefix(srv.URL, "https://")
+	code, out, errOut = run(t, "", append(append([]string{"analyze", "--format", "json"}, tlsArgs...), hostPort)...)
+	if code == ExitError || !strings.Contains(out, `"input": "`+srv.URL) {
+		t.Errorf("analyze %s with TLS flags: exit %d\n%.300s\n%s", hostPort, code, out, errOut)
 	}
 	code, _, errOut = run(t, "", "analyze", "--pprof-ca-file", otherFile, "--pprof-cert-file", certFile, "--pprof-key-file", keyFile, srv.URL)
 	if code != ExitError || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, srv.URL+"/debug/pprof/goroutine") ||

@@ -91,7 +91,7 @@ func watch(e *env, args []string) int {
 	}
 	targets := make([]*target, len(urls))
 	for i, raw := range urls {
-		u, ok := asURL(raw)
+		u, ok := a.asURL(raw)
 		if !ok {
 			return e.fail("watch", fmt.Errorf("%s: not an http(s) URL", remote.Redact(raw)))
 		}
@@ -424,7 +424,8 @@ func finish(e *env, a *analyzeFlags, targets []*target, color bool, fl *fleetSou
 		doc["prometheus"] = fleetDoc{URL: fl.shown, Rounds: fl.answers, Errors: fl.fails, LastError: fl.lastErr, Forgotten: fl.forgotten}
 		if a.format == "text" {
 			fleetInstancesText(e.stdout, fl, targets, docs)
-			fleet.Text(e.stdout, fs)
+			read, unread := answered(targets)
+			fleet.Text(e.stdout, fs, read, unread)
 		}
 	}
 	if a.format == "json" {
@@ -493,9 +494,13 @@ func finishText(out io.Writer, t *target, w watched, r *classify.Report, color b
 	if t.noProof {
 		notes = append(notes, noProofText)
 	}
-	if len(r.Findings) == 0 {
+	switch {
+	case t.samples == 0:
+		fmt.Fprintf(out, "it never answered: nothing is known of its goroutines\n")
+		return
+	case len(r.Findings) == 0:
 		fmt.Fprintf(out, "no group grew, waited long or was proven leaked over %s\n", report.Plural(t.samples, "sample"))
-	} else {
+	default:
 		for _, g := range w.Groups {
 			fmt.Fprintf(out, "%s: %d -> %d goroutines over %s\n", report.Escape(monitor.KeyOf(g.Finding).String()), g.History[0].Count, g.Finding.Count, report.Plural(len(g.History), "sample"))
 		}

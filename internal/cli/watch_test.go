@@ -225,6 +225,11 @@ func TestWatchFailures(t *testing.T) {
 	if rs.Errors != 1 || len(rs.Restarts) != 1 || rs.LastErr != "" || rs.Samples != 5 {
 		t.Errorf("restarting target: %d samples, %d errors, restarts %v, last error %q", rs.Samples, rs.Errors, rs.Restarts, rs.LastErr)
 	}
+	// In text, a service that never answered is not said to be clean.
+	code, out, _ := runRounds(t, func(round int) bool { return false }, "watch", "--color", "never", "--interval", "1h", deadURL)
+	if code != ExitError || !strings.Contains(out, "it never answered: nothing is known of its goroutines") || strings.Contains(out, "no group grew") {
+		t.Errorf("a dead service in text: exit %d\n%s", code, out)
+	}
 }
 
 // TestWatchRestartBetweenSamples: a service replaced by a new process

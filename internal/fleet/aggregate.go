@@ -254,14 +254,24 @@ func series(f *Finding) (count, group, alert string) {
 const maxInstanceLines = 10
 
 // Text writes the fleet findings for people, escaped: every name in them
-// came from a remote target.
-func Text(w io.Writer, fs []Finding) error {
+// came from a remote target. read is how many instances answered at
+// least once and unread how many never did: with none read, no finding
+// means nothing is known, not that there is no leak.
+func Text(w io.Writer, fs []Finding, read, unread int) error {
 	held := 0
 	for _, f := range fs {
 		held += f.Count
 	}
 	if len(fs) == 0 {
-		_, err := fmt.Fprintf(w, "\n== fleet: no leak on any instance\n")
+		var err error
+		switch {
+		case read == 0:
+			_, err = fmt.Fprintf(w, "\n== fleet: no instance answered, so nothing is known of their leaks\n")
+		case unread > 0:
+			_, err = fmt.Fprintf(w, "\n== fleet: no leak on the %s that answered; %d never did\n", report.Plural(read, "instance"), unread)
+		default:
+			_, err = fmt.Fprintf(w, "\n== fleet: no leak on any of the %s\n", report.Plural(read, "instance"))
+		}
 		return err
 	}
 	fmt.Fprintf(w, "\n== fleet: %s holding %s, the most goroutines held first\n", report.Plural(len(fs), "leak"), report.Plural(held, "goroutine"))

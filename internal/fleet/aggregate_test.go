@@ -87,7 +87,7 @@ func TestAlertsShipped(t *testing.T) {
 func TestText(t *testing.T) {
 	var b bytes.Buffer
 	f := finding(classify.Suspect, classify.SendNoReceiver, "svc.\x1b[31mevil", 3, 9, 0)
-	Text(&b, Aggregate([]Instance{{Job: "api", URL: "http://a:1", Restarts: 1, Groups: []Group{{Finding: f, Growth: 4, Growing: true}}}}))
+	Text(&b, Aggregate([]Instance{{Job: "api", URL: "http://a:1", Restarts: 1, Groups: []Group{{Finding: f, Growth: 4, Growing: true}}}}), 1, 0)
 	out := b.String()
 	for _, want := range []string{
 		"== fleet: 1 leak holding 9 goroutines",
@@ -103,10 +103,21 @@ func TestText(t *testing.T) {
 	if strings.Contains(out, "\x1b") {
 		t.Errorf("an escape sequence from a target reached the text:\n%q", out)
 	}
-	b.Reset()
-	Text(&b, nil)
-	if !strings.Contains(b.String(), "no leak on any instance") {
-		t.Errorf("empty fleet: %q", b.String())
+	// No finding says no leak only of instances read.
+	for _, c := range []struct {
+		read, unread int
+		want         string
+	}{
+		{3, 0, "no leak on any of the 3 instances"},
+		{2, 1, "no leak on the 2 instances that answered; 1 never did"},
+		{0, 4, "no instance answered, so nothing is known of their leaks"},
+		{0, 0, "no instance answered"},
+	} {
+		b.Reset()
+		Text(&b, nil, c.read, c.unread)
+		if !strings.Contains(b.String(), c.want) {
+			t.Errorf("empty fleet, %d read, %d not: %q, want %q", c.read, c.unread, b.String(), c.want)
+		}
 	}
 }
 

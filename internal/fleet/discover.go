@@ -117,8 +117,9 @@ func New(cfg Config) (*Discovery, error) {
 		cfg.MaxTargets = DefaultMaxTargets
 	}
 	auth := remote.Auth{TokenFile: cfg.BearerTokenFile, User: cfg.BasicUser, PasswordFile: cfg.BasicPasswordFile, Flags: "--prometheus"}
+	// Its errors name the flags, --prometheus-user and the others.
 	if err := auth.Check(u.User != nil); err != nil {
-		return nil, fmt.Errorf("--prometheus: %v", err)
+		return nil, err
 	}
 	d := &Discovery{cfg: cfg, auth: auth}
 	if d.matcher, err = parseSelector(cfg.Match); err != nil {

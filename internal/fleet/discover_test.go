@@ -116,15 +116,17 @@ func TestConfigErrors(t *testing.T) {
 		{Config{Prometheus: "http://p:9090", Match: `job="a`}, "unterminated"},
 		{Config{Prometheus: "http://p:9090", Jobs: []string{"a"}, PprofPort: 70000}, "not a port"},
 		{Config{Prometheus: "http://p:9090", Jobs: []string{"a"}, CAFile: "/nonexistent/ca.pem"}, "--prometheus-ca-file"},
-		{Config{Prometheus: "http://u:secret@p:9090", Jobs: []string{"a"}, BearerTokenFile: "/t"}, "credentials in the URL and in flags"},
+		{Config{Prometheus: "http://u:secret@p:9090", Jobs: []string{"a"}, BearerTokenFile: "/t"}, "credentials in the URL and in --prometheus-* flags at once"},
 		{Config{Prometheus: "http://p:9090", Jobs: []string{"a"}, BasicPasswordFile: "/t"}, "needs --prometheus-user"},
+		{Config{Prometheus: "http://p:9090", Jobs: []string{"a"}, BasicUser: "u", BearerTokenFile: "/t"}, "--prometheus-user and --prometheus-token-file at once"},
 	} {
 		_, err := New(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v, want an error with %q", tc.cfg, err, tc.want)
 		}
-		if err != nil && (strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "\n")) {
-			t.Errorf("New(%+v) = %q: credentials or a newline in the error", tc.cfg, err)
+		// The flag is named once: no "--prometheus: --prometheus-user".
+		if err != nil && (strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "--prometheus: --prometheus")) {
+			t.Errorf("New(%+v) = %q: credentials, a newline or a flag named twice in the error", tc.cfg, err)
 		}
 	}
 }

@@ -58,6 +58,11 @@ func Prepare(repo, version string) (*Release, error) {
 	if !semver.IsValid(version) || semver.Canonical(version) != version || semver.Build(version) != "" {
 		return nil, usageError{fmt.Errorf("%q is not a release version such as v0.5.0", version)}
 	}
+	// Semantic import versioning: from v2 on a module's path must end in
+	// its major version, and leakhound's end in none.
+	if m := semver.Major(version); m != "v0" && m != "v1" {
+		return nil, usageError{fmt.Errorf("%s: a %s release needs module paths ending in /%s (%s/%s, and every import of them), which leakhound's do not", version, m, m, root, m)}
+	}
 	if err := clean(repo); err != nil {
 		return nil, err
 	}

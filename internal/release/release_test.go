@@ -150,4 +150,12 @@ func TestVersionArgument(t *testing.T) {
 			t.Errorf("Prepare(%q): %v, want a usage error", v, err)
 		}
 	}
+	// From v2 on, the go command wants /v2 at the end of every module
+	// path: tags v2.0.0 of modules without it could never be installed.
+	for _, v := range []string{"v2.0.0", "v3.1.4-rc.1"} {
+		_, err := Prepare(t.TempDir(), v)
+		if _, ok := err.(usageError); !ok || !strings.Contains(err.Error(), "module paths ending in /v") {
+			t.Errorf("Prepare(%q): %v, want a usage error about the major version", v, err)
+		}
+	}
 }

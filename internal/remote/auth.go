@@ -1,7 +1,6 @@
 package remote
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,7 +29,7 @@ func (a Auth) Check(urlUser bool) error {
 	case a.User != "" && a.TokenFile != "":
 		return fmt.Errorf("%s-user and %s-token-file at once: a server takes one", a.Flags, a.Flags)
 	case urlUser && (a.User != "" || a.TokenFile != ""):
-		return errors.New("credentials in the URL and in flags at once; keep one")
+		return fmt.Errorf("credentials in the URL and in %s-* flags at once; keep one", a.Flags)
 	}
 	return nil
 }

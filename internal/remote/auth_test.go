@@ -57,7 +57,7 @@ func TestAuth(t *testing.T) {
 	}
 	// Credentials both in the URL and in flags: said, nothing sent.
 	_, _, err = fetch(t, withUser(srv.URL, "ops", "pw-1"), Options{Auth: Auth{TokenFile: tokFile, Flags: "--pprof"}})
-	if err == nil || !strings.Contains(err.Error(), "in the URL and in flags") || strings.Contains(err.Error(), "pw-1") {
+	if err == nil || !strings.Contains(err.Error(), "in the URL and in --pprof-* flags") || strings.Contains(err.Error(), "pw-1") {
 		t.Errorf("URL and flag credentials: %v", err)
 	}
 	// A token file that is not one line, or missing: the flag and the
@@ -81,7 +81,7 @@ func TestAuthCheck(t *testing.T) {
 	}{
 		{Auth{PasswordFile: "/p", Flags: "--pprof"}, false, "--pprof-password-file needs --pprof-user"},
 		{Auth{User: "u", TokenFile: "/t", Flags: "--pprof"}, false, "--pprof-user and --pprof-token-file at once"},
-		{Auth{User: "u", Flags: "--pprof"}, true, "in the URL and in flags"},
+		{Auth{User: "u", Flags: "--pprof"}, true, "in the URL and in --pprof-* flags"},
 		{Auth{User: "u", PasswordFile: "/p", Flags: "--pprof"}, false, ""},
 		{Auth{}, true, ""},
 	} {

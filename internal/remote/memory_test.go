@@ -6,17 +6,15 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
 	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/exec"
-	rpprof "runtime/pprof"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
+
+	"github.com/leakhound/leakhound/internal/remote/pproftest"
 )
 
 // childEnv makes the test binary a service: net/http/pprof on loopback,
@@ -74,44 +72,7 @@ func startChild(t *testing.T) (*url.URL, func()) {
 	return u, stop
 }
 
-// counter is a real loopback server in front of a net/http/pprof
-// service, counting the requests for each path. A runtime with the
-// goroutineleak profile has it answered 404, as every runtime before Go
-// 1.27 does, so the test means the same everywhere.
-type counter struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	hits map[string]int
-	down atomic.Bool // answer 503 to everything, as a service in trouble
-}
-
-func newCounter(t *testing.T, backend http.Handler) *counter {
-	c := &counter{hits: map[string]int{}}
-	hasLeakProfile := rpprof.Lookup("goroutineleak") != nil
-	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c.mu.Lock()
-		c.hits[r.URL.Path]++
-		c.mu.Unlock()
-		switch {
-		case c.down.Load():
-			http.Error(w, "down", http.StatusServiceUnavailable)
-		case hasLeakProfile && r.URL.Path == "/debug/pprof/goroutineleak":
-			http.NotFound(w, r)
-		default:
-			backend.ServeHTTP(w, r)
-		}
-	}))
-	t.Cleanup(c.srv.Close)
-	return c
-}
-
-func (c *counter) count(path string) int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hits[path]
-}
-
-const leakPath = "/debug/pprof/goroutineleak"
+const leakPath = pproftest.LeakProfile
 
 // TestMemoryAsksOnce: rounds of a watch on a service without the
 // goroutineleak profile ask for it once, not each round, and each round
@@ -119,11 +80,11 @@ const leakPath = "/debug/pprof/goroutineleak"
 // Fetch asks.
 func TestMemoryAsksOnce(t *testing.T) {
 	for _, full := range []Full{FullNever, FullAlways} {
-		c := newCounter(t, http.HandlerFunc(pprof.Index))
+		c := pproftest.NewFront(t, http.HandlerFunc(pprof.Index))
 		var m Memory
 		const rounds = 5
 		for i := range rounds {
-			res, n, err := fetch(t, c.srv.URL, Options{Full: full, Memory: &m})
+			res, n, err := fetch(t, c.URL, Options{Full: full, Memory: &m})
 			if err != nil || n == 0 || !res.NoProof || res.Proof {
 				t.Fatalf("full=%v round %d: %d goroutines, %+v, %v", full, i, n, res, err)
 			}
@@ -131,21 +92,21 @@ func TestMemoryAsksOnce(t *testing.T) {
 				t.Errorf("full=%v round %d: no full dump: %+v", full, i, res)
 			}
 		}
-		if got := c.count(leakPath); got != 1 {
+		if got := c.Count(leakPath); got != 1 {
 			t.Errorf("full=%v: %d rounds asked %d times for the goroutineleak profile, want 1", full, rounds, got)
 		}
-		if got := c.count("/debug/pprof/goroutine"); got < rounds {
+		if got := c.Count("/debug/pprof/goroutine"); got < rounds {
 			t.Errorf("full=%v: %d goroutine requests in %d rounds", full, got, rounds)
 		}
 	}
 
-	c := newCounter(t, http.HandlerFunc(pprof.Index))
+	c := pproftest.NewFront(t, http.HandlerFunc(pprof.Index))
 	for range 3 {
-		if res, _, err := fetch(t, c.srv.URL, Options{}); err != nil || !res.NoProof {
+		if res, _, err := fetch(t, c.URL, Options{}); err != nil || !res.NoProof {
 			t.Fatalf("%+v, %v", res, err)
 		}
 	}
-	if got := c.count(leakPath); got != 3 {
+	if got := c.Count(leakPath); got != 3 {
 		t.Errorf("without a Memory: 3 fetches asked %d times, want 3", got)
 	}
 }
@@ -154,34 +115,34 @@ func TestMemoryAsksOnce(t *testing.T) {
 // another process) and the passing of ProofRecheck make the next round
 // ask again.
 func TestMemoryForgets(t *testing.T) {
-	c := newCounter(t, http.HandlerFunc(pprof.Index))
+	c := pproftest.NewFront(t, http.HandlerFunc(pprof.Index))
 	var m Memory
 	round := func(wantAsks int) {
 		t.Helper()
-		res, _, err := fetch(t, c.srv.URL, Options{Full: FullNever, Memory: &m})
+		res, _, err := fetch(t, c.URL, Options{Full: FullNever, Memory: &m})
 		if err != nil || !res.NoProof {
 			t.Fatalf("%+v, %v", res, err)
 		}
-		if got := c.count(leakPath); got != wantAsks {
+		if got := c.Count(leakPath); got != wantAsks {
 			t.Fatalf("asked %d times for the goroutineleak profile, want %d", got, wantAsks)
 		}
 	}
 	round(1)
 	round(1)
-	c.down.Store(true)
-	if _, _, err := fetch(t, c.srv.URL, Options{Full: FullNever, Memory: &m}); err == nil || !strings.Contains(err.Error(), "503") {
+	c.Down.Store(true)
+	if _, _, err := fetch(t, c.URL, Options{Full: FullNever, Memory: &m}); err == nil || !strings.Contains(err.Error(), "503") {
 		t.Fatalf("a service down: %v", err)
 	}
-	c.down.Store(false)
+	c.Down.Store(false)
 	round(2)
 	round(2)
 	// Ten minutes on, in the Memory's eyes.
 	m.since = m.since.Add(-DefaultProofRecheck)
 	round(3)
 	round(3)
-	res, _, err := fetch(t, c.srv.URL, Options{Full: FullNever, Memory: &m, ProofRecheck: -1})
-	if err != nil || !res.NoProof || c.count(leakPath) != 4 {
-		t.Errorf("ProofRecheck below zero asks every time: %d asks, %+v, %v", c.count(leakPath), res, err)
+	res, _, err := fetch(t, c.URL, Options{Full: FullNever, Memory: &m, ProofRecheck: -1})
+	if err != nil || !res.NoProof || c.Count(leakPath) != 4 {
+		t.Errorf("ProofRecheck below zero asks every time: %d asks, %+v, %v", c.Count(leakPath), res, err)
 	}
 }
 
@@ -190,19 +151,17 @@ func TestMemoryForgets(t *testing.T) {
 // is asked again: the new process may run a newer Go.
 func TestMemoryRestart(t *testing.T) {
 	first, stopFirst := startChild(t)
-	var backend atomic.Pointer[url.URL]
-	backend.Store(first)
-	c := newCounter(t, &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) { r.SetURL(backend.Load()) }})
+	c := pproftest.NewFront(t, pproftest.ProxyTo(first))
 	var m Memory
 	var processes []string
 	round := func(wantAsks int) {
 		t.Helper()
-		res, n, err := fetch(t, c.srv.URL, Options{Full: FullNever, Memory: &m})
+		res, n, err := fetch(t, c.URL, Options{Full: FullNever, Memory: &m})
 		if err != nil || n == 0 || !res.NoProof {
 			t.Fatalf("%d goroutines, %+v, %v", n, res, err)
 		}
 		processes = append(processes, res.Process)
-		if got := c.count(leakPath); got != wantAsks {
+		if got := c.Count(leakPath); got != wantAsks {
 			t.Fatalf("asked %d times for the goroutineleak profile, want %d", got, wantAsks)
 		}
 	}
@@ -210,9 +169,9 @@ func TestMemoryRestart(t *testing.T) {
 	round(1)
 	round(1)
 	second, _ := startChild(t)
-	backend.Store(second)
+	c.Use(pproftest.ProxyTo(second))
 	stopFirst()
-	res, _, err := fetch(t, c.srv.URL, Options{Full: FullNever})
+	res, _, err := fetch(t, c.URL, Options{Full: FullNever})
 	if err != nil {
 		t.Fatal(err)
 	}

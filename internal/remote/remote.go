@@ -471,7 +471,10 @@ func (f *fetcher) get(ctx context.Context, target string, read func(io.Reader) e
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		hint := ""
 		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			hint = " (check --pprof-token-file, --pprof-user or the URL's user:password@)"
+			hint = " (check --pprof-token-file or --pprof-user)"
+			if req.URL.User != nil {
+				hint = " (check the URL's user:password@)"
+			}
 		}
 		// The body and the reason phrase are the service's to choose: the
 		// one quoted, the other left out, so that no escape sequence or

@@ -64,7 +64,7 @@ func TestFetchCredentials(t *testing.T) {
 	}
 	// A wrong password: the 401 is an error that names the URL, bare.
 	_, _, err = fetch(t, withUser(auth.URL, "ops", "wrong-pass"), Options{})
-	if err == nil || strings.Contains(err.Error(), "wrong-pass") || !strings.Contains(err.Error(), "401") {
+	if err == nil || strings.Contains(err.Error(), "wrong-pass") || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "check the URL's user:password@") {
 		t.Errorf("error = %v", err)
 	}
 	// A dead port: the dial error quotes no credentials either.

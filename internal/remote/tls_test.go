@@ -2,17 +2,15 @@ package remote
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
-	"io"
-	"log"
-	"net/http"
 	"net/http/httptest"
-	"net/http/pprof"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/remote/pproftest"
 	"github.com/leakhound/leakhound/internal/remote/tlstest"
 )
 
@@ -24,18 +22,11 @@ func tlsServer(t *testing.T, cert *tlstest.Issued, clients *tlstest.CA) *httptes
 
 // tlsServerUpTo is tlsServer with a highest TLS version (0: the newest).
 func tlsServerUpTo(t *testing.T, cert *tlstest.Issued, clients *tlstest.CA, version uint16) *httptest.Server {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	srv := httptest.NewUnstartedServer(mux)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert.TLS}, MaxVersion: version}
+	var pool *x509.CertPool
 	if clients != nil {
-		srv.TLS.ClientAuth = tls.RequireAndVerifyClientCert
-		srv.TLS.ClientCAs = clients.Pool()
+		pool = clients.Pool()
 	}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	return srv
+	return pproftest.TLS(t, cert.TLS, pool, version)
 }
 
 // oneLine checks that err is one line that names the service and says
