@@ -249,10 +249,13 @@ func check(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan) (out []*fi
 				return true
 			}
 			end := b.Succs[i]
+			natural := b.Stmt == end.Stmt && (b.Kind == cfg.KindForLoop || b.Kind == cfg.KindRangeLoop)
 			if !receivedInLoop(end) {
+				if !natural && skips[end.Stmt] {
+					broken[end.Stmt] = true // a break out of a loop that can skip c
+				}
 				return false
 			}
-			natural := b.Stmt == end.Stmt && (b.Kind == cfg.KindForLoop || b.Kind == cfg.KindRangeLoop)
 			if natural || many || !breaksEarly(pass.TypesInfo, end.Stmt) {
 				return true
 			}

@@ -72,3 +72,34 @@ func countedBreak(fetch func() int) int {
 	}
 	return sum
 }
+
+// breakAfterSelect starts its watcher once, from the loop that takes its
+// error or an event; an unlabelled break in the loop's body, after the
+// select, leaves the loop and returns with the watcher still running
+// (held-out round 17 rerun: tailscale's containerboot main.go:882).
+func breakAfterSelect(notify <-chan int, f func() error) error {
+	errc := make(chan error)
+	started := false
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case n := <-notify:
+			if n < 0 {
+				continue
+			}
+		}
+		if err := f(); err != nil {
+			break
+		}
+		if !started {
+			started = true
+			go func() {
+				if err := f(); err != nil {
+					errc <- err // want `when breakAfterSelect returns at line 104 through the <-notify case, after a break left its loop at line 83 early, without receiving from errc; give errc a buffer of 1`
+				}
+			}()
+		}
+	}
+	return nil
+}
