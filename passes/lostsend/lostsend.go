@@ -1354,7 +1354,9 @@ func discardsPanics(info *types.Info, gs *chanuse.Go) bool {
 // pathFacts sets up the walk over the owner's paths for gs's send on c. It
 // marks, on each path, the owner's operations that let gs past a blocking
 // step it must take before the send (a send or receive on another channel
-// of the owner, an Accept), and the assignments of pointer and interface
+// of the owner, an Accept; a select case counts when every path to the
+// send takes it, as a loop that counts events until done is closed does),
+// and the assignments of pointer and interface
 // variables still nil when gs starts. reached tells whether gs got to its
 // send on the path of an exit: otherwise it is parked at the earlier step
 // and the send named is not where it leaks. A path that dereferences a
@@ -1369,7 +1371,7 @@ func pathFacts(pass *analysis.Pass, res *chanuse.Result, c *chanuse.Chan, gs *ch
 			continue
 		}
 		for _, op := range d.Ops {
-			if op.Go != gs || !op.Alone() || op.Deferred || (op.Kind != chanuse.Send && op.Kind != chanuse.Recv) {
+			if op.Go != gs || op.Deferred || (op.Kind != chanuse.Send && op.Kind != chanuse.Recv) {
 				continue
 			}
 			if !chanuse.Dominates(body, holds(op.Node), isSend) {

@@ -282,3 +282,51 @@ func TestRequireBothSides(t *testing.T) {
 	require.NoError(t, dial(ln))
 	(<-conns).Close()
 }
+
+// The goroutine counts events until the test closes done, in a select
+// beside another case: when the assertion before close(done) fails, it is
+// still waiting there, not at its send (go-libp2p's basic_host_test.go:277).
+func TestCountsUntilDone(t *testing.T) {
+	events := make(chan int)
+	watch(events)
+	done := make(chan struct{})
+	out := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-events:
+				n++
+			case <-done:
+				out <- n
+				return
+			}
+		}
+	}()
+	require.NoError(t, work())
+	close(done)
+	require.Equal(t, 1, <-out)
+}
+
+// Its twin asserts after close(done): the goroutine can be at its send.
+func TestCountsThenAsserts(t *testing.T) {
+	events := make(chan int)
+	watch(events)
+	done := make(chan struct{})
+	out := make(chan int)
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-events:
+				n++
+			case <-done:
+				out <- n // want `when TestCountsThenAsserts ends the test at line 330 if require.NoError fails without receiving from out`
+				return
+			}
+		}
+	}()
+	close(done)
+	require.NoError(t, work())
+	require.Equal(t, 1, <-out)
+}
