@@ -11,8 +11,8 @@
 // early on an error, through the timeout or ctx.Done() case of a select,
 // after the first of N results, after a loop that took other cases on
 // every pass or that a break left early, or after fewer receives than
-// sends (ten started, three taken). On those paths the goroutine blocks on the
-// send forever, holding everything it references:
+// sends (ten started, three taken). On those paths the goroutine blocks
+// on the send forever, holding everything it references:
 //
 //	ch := make(chan result)
 //	go func() { ch <- fetch() }()
@@ -28,9 +28,10 @@
 // case, before an error return, before a path on which a test has already
 // failed (t.Error, t.Fatal, t.FailNow, testify's require and assert.Fail
 // and FailNow, runtime.Goexit, all alike; a require assertion such as
-// require.NoError is a way out on the path where it fails). The goroutine must have reached
-// the send on that path: not while it is parked at an earlier send or
-// receive the owner has not taken, nor in an Accept no client has dialled.
+// require.NoError is a way out on the path where it fails). The
+// goroutine must have reached the send on that path: not while it is
+// parked at an earlier send or receive the owner has not taken, nor in an
+// Accept no client has dialled.
 // A path that dereferences a pointer still nil (the result the timeout
 // left unset) panics and leaves nowhere. Nor is a path named once the
 // goroutine has shown it went another way: the owner took its value on a
