@@ -538,12 +538,23 @@ func TestFleetFollows(t *testing.T) {
 		"== fleet: 2 leaks holding",
 		fleetWord() + " send-no-receiver in job \"api\"",
 		fleetWord() + " receive-no-sender in job \"api\"",
-		growingOn2(), // c came too late to grow three times
 		"tracked by leakhound_goroutines{job=\"api\",class=\"send-no-receiver\",verdict=\"" + must(fleetVerdict()) + "\"}",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
+	}
+	// c came too late to grow three times. Where the runtime proves
+	// leaks, the three instances here are one process, and a goroutine
+	// profile read right after a sibling's leak-detecting GC can miss the
+	// newest leaked goroutines (seen with Go 1.27 on a loaded machine): an
+	// instance may then miss a rise, so only "growing on 1 or 2" holds.
+	if v, _, _ := fleetVerdict(); v == "leak" {
+		if !regexp.MustCompile(`, growing on [12]\n`).MatchString(out) {
+			t.Errorf("stdout lacks \"growing on 1\" or 2:\n%s", out)
+		}
+	} else if !strings.Contains(out, "on 2 of 3 instances") {
+		t.Errorf("stdout lacks %q:\n%s", "on 2 of 3 instances", out)
 	}
 	if n := strings.Count(out, fleetWord()+" send-no-receiver"); n != 1 {
 		t.Errorf("the send leak is told %d times, want once:\n%s", n, out)
@@ -750,14 +761,4 @@ func fleetWord() string {
 		return "LEAK"
 	}
 	return "SUSPECT"
-}
-
-// growingOn2 is how the text says that the late instance had not grown
-// yet: a suspect by growth is on the two that grew, a proven leak on all
-// three, growing on two.
-func growingOn2() string {
-	if v, _, _ := fleetVerdict(); v == "leak" {
-		return "growing on 2"
-	}
-	return "on 2 of 3 instances"
 }
