@@ -179,12 +179,8 @@ func FailsIn(info *types.Info, n ast.Node) bool {
 // *require.Assertions), or nil: testify's require then calls t.FailNow,
 // which leaves every goroutine the test started to itself.
 func MayEnd(info *types.Info, n ast.Node) *ast.CallExpr {
-	es, ok := n.(*ast.ExprStmt)
-	if !ok {
-		return nil
-	}
-	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
-	if !ok {
+	call := stmtCall(n)
+	if call == nil {
 		return nil
 	}
 	fn, ok := typeutil.Callee(info, call).(*types.Func)
@@ -219,16 +215,22 @@ func MayEnd(info *types.Info, n ast.Node) *ast.CallExpr {
 // Ends returns the call of a statement that ends the test's goroutine
 // (t.Fatal, require.FailNow, runtime.Goexit), or nil.
 func Ends(info *types.Info, n ast.Node) *ast.CallExpr {
-	es, ok := n.(*ast.ExprStmt)
-	if !ok {
-		return nil
-	}
-	call, ok := ast.Unparen(es.X).(*ast.CallExpr)
-	if !ok {
+	call := stmtCall(n)
+	if call == nil {
 		return nil
 	}
 	if _, ends := Fails(info, call); ends {
 		return call
 	}
 	return nil
+}
+
+// stmtCall returns the call that the statement n is, or nil.
+func stmtCall(n ast.Node) *ast.CallExpr {
+	es, ok := n.(*ast.ExprStmt)
+	if !ok {
+		return nil
+	}
+	call, _ := ast.Unparen(es.X).(*ast.CallExpr)
+	return call
 }
