@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/leakhound/leakhound/classify"
 	"github.com/leakhound/leakhound/internal/fleet"
 	"github.com/leakhound/leakhound/internal/remote"
 	"github.com/leakhound/leakhound/monitor"
@@ -344,7 +345,18 @@ func fleetFindings(targets []*target, docs []watched) []fleet.Finding {
 		w := docs[i]
 		inst := fleet.Instance{Job: t.job, URL: t.shown, Restarts: len(w.Restarts)}
 		for _, g := range w.Groups {
-			inst.Groups = append(inst.Groups, fleet.Group{Finding: g.Finding, Growing: g.Growing, Growth: g.Growth})
+			f := g.Finding
+			if g.count != f.Count || g.proven != f.Proven {
+				// A group that is partly proven counts whole, its proof
+				// apart, as the fleet counts a share.
+				c := *f
+				c.Count, c.Proven = g.count, g.proven
+				if c.Proven > 0 {
+					c.Verdict = classify.Leak
+				}
+				f = &c
+			}
+			inst.Groups = append(inst.Groups, fleet.Group{Finding: f, Growing: g.Growing, Growth: g.Growth})
 		}
 		for _, f := range w.Suspects {
 			inst.Groups = append(inst.Groups, fleet.Group{Finding: f})

@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leakhound/leakhound/classify"
+	"github.com/leakhound/leakhound/monitor"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -761,4 +763,23 @@ func fleetWord() string {
 		return "LEAK"
 	}
 	return "SUSPECT"
+}
+
+// TestFleetCountsPartlyProvenGroup: where the runtime proved only some of
+// a group's goroutines (its proof can lag a call behind new leaks), the
+// group is two findings, the larger standing for it; the fleet counts the
+// whole group, its proof apart.
+func TestFleetCountsPartlyProvenGroup(t *testing.T) {
+	at := func(verdict classify.Verdict, count, proven int) *classify.Finding {
+		return &classify.Finding{Verdict: verdict, Class: classify.SendNoReceiver, Count: count, Proven: proven,
+			BlockedAt: classify.Location{Func: "main.send.func1", File: "/src/main.go", Line: 95}}
+	}
+	tr := monitor.NewTracker(monitor.TrackerConfig{Rise: 3})
+	t0 := time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC)
+	tr.Observe(t0, &classify.Report{Total: 15, Findings: []*classify.Finding{at(classify.Leak, 10, 10), at(classify.Suspect, 5, 0)}})
+	tg := &target{url: "http://a:1", shown: "http://a:1", job: "api", samples: 1, tracker: tr}
+	fs := fleetNow(&analyzeFlags{}, []*target{tg})
+	if len(fs) != 1 || fs[0].Count != 15 || fs[0].Proven != 10 || fs[0].Verdict != classify.Leak || fs[0].PerInstance[0].Count != 15 {
+		t.Errorf("fleet findings %+v; want one leak of 15 goroutines, 10 proven", fs)
+	}
 }

@@ -392,6 +392,10 @@ type watchedGroup struct {
 	Old     bool            `json:"old"`
 	Growth  int             `json:"growth"`
 	History []monitor.Point `json:"history"`
+	// count and proven are the whole group's in the last sample: the
+	// Finding is its largest part where the runtime proved some of its
+	// goroutines and not the others.
+	count, proven int
 }
 
 // finish prints the report of what grew and returns the exit code: 1 when a
@@ -455,7 +459,7 @@ func watchedOf(a *analyzeFlags, t *target) (watched, *classify.Report) {
 			continue
 		}
 		reported[g.Key] = true
-		w.Groups = append(w.Groups, watchedGroup{g.Finding, g.Growing, g.Old, g.Growth, g.History})
+		w.Groups = append(w.Groups, watchedGroup{g.Finding, g.Growing, g.Old, g.Growth, g.History, g.Count, g.ProvenCount})
 		r.Findings = append(r.Findings, g.Finding)
 		if g.Proven {
 			r.Leaks += g.Count
