@@ -1,6 +1,7 @@
 package main
 
 import (
+	stdzip "archive/zip"
 	"bytes"
 	"cmp"
 	"encoding/json"
@@ -38,6 +39,7 @@ type Module struct {
 	// of its go.mod.
 	Zip, Mod string
 	gomod    []byte
+	zip      []byte   // the module zip the hash is of, for WriteProxy
 	deps     []string // leakhound modules its go.mod requires
 }
 
@@ -219,7 +221,8 @@ func (r *Release) rewrite(m *Module, byPath map[string]*Module) error {
 	if err := zip.CreateFromDir(&z, module.Version{Path: m.Path, Version: r.Version}, dir); err != nil {
 		return err
 	}
-	m.Zip, err = hashZip(z.Bytes())
+	m.zip = z.Bytes()
+	m.Zip, err = hashZip(m.zip)
 	return err
 }
 
@@ -268,21 +271,23 @@ func (r *Release) writeSum(m *Module, dir string, byPath map[string]*Module) err
 	return os.WriteFile(file, []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }
 
-// hashZip is the h1: hash of a module zip held in memory.
+// hashZip is the h1: hash of a module zip held in memory: that of its
+// files, as the go command computes it from a downloaded zip.
 func hashZip(data []byte) (string, error) {
-	tmp, err := os.CreateTemp("", "release-*.zip")
+	z, err := stdzip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return "", err
+	files := make(map[string]*stdzip.File, len(z.File))
+	names := make([]string, 0, len(z.File))
+	for _, f := range z.File {
+		if files[f.Name] != nil {
+			return "", fmt.Errorf("module zip: %s twice", f.Name)
+		}
+		files[f.Name] = f
+		names = append(names, f.Name)
 	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	return dirhash.HashZip(tmp.Name(), dirhash.Hash1)
+	return dirhash.Hash1(names, func(name string) (io.ReadCloser, error) { return files[name].Open() })
 }
 
 // Tags are the git tags that publish the modules: vX.Y.Z for the root
@@ -319,12 +324,8 @@ func (r *Release) WriteProxy(dir string) error {
 		if err := os.MkdirAll(v, 0o755); err != nil {
 			return err
 		}
-		var z bytes.Buffer
-		if err := zip.CreateFromDir(&z, module.Version{Path: m.Path, Version: r.Version}, filepath.Join(r.Repo, m.Dir)); err != nil {
-			return err
-		}
 		for name, data := range map[string][]byte{
-			"list": []byte(r.Version + "\n"), r.Version + ".info": info, r.Version + ".mod": m.gomod, r.Version + ".zip": z.Bytes(),
+			"list": []byte(r.Version + "\n"), r.Version + ".info": info, r.Version + ".mod": m.gomod, r.Version + ".zip": m.zip,
 		} {
 			if err := os.WriteFile(filepath.Join(v, name), data, 0o644); err != nil {
 				return err
